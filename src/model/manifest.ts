@@ -1,0 +1,105 @@
+/**
+ * A model bundle is a folder with manifest.json and the ONNX files it names. The runtime knows
+ * nothing about any data set: sizes, normalisation, labels and scheduler constants all come from here.
+ *
+ * Tensor conventions (NCHW, float32):
+ * - classifier:   input  [B,3,H,W] RGB in [0,1] normalised with (x - mean) / std  -> logits [B,K]
+ * - vae encoder:  input  [B,3,H,W] RGB in [-1,1]                                   -> latent mean [B,C,h,w] (unscaled)
+ * - vae decoder:  input  [B,C,h,w] unscaled latent                                 -> [B,3,H,W] RGB in [-1,1]
+ * - editor unet:  sample [B,C,h,w] noisy scaled latent, cond [B,C,h,w] unscaled latent of the
+ *                 input image (InstructPix2Pix convention), timestep [B] -> epsilon [B,C,h,w];
+ *                 a consistency unet also takes guidance [B] (the distilled image-guidance scale).
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const size = z.object({ width: positiveInt, height: positiveInt });
+
+export const normalizationSchema = z.object({
+  mean: z.array(z.number()).length(3),
+  std: z.array(z.number().positive()).length(3),
+});
+
+export const classifierSchema = z.object({
+  file: z.string().min(1),
+  input: z.string().default('image'),
+  output: z.string().default('logits'),
+  inputSize: size,
+  normalization: normalizationSchema,
+  resize: z.enum(['area', 'bilinear']).default('area'),
+});
+
+export const vaeSchema = z.object({
+  encoder: z.string().min(1),
+  decoder: z.string().min(1),
+  encoderInput: z.string().default('image'),
+  encoderOutput: z.string().default('latent_mean'),
+  decoderInput: z.string().default('latent'),
+  decoderOutput: z.string().default('image'),
+  /** Image size the VAE works at (the editor resizes frames to it). */
+  inputSize: size,
+  /** [channels, height, width] of the latent. */
+  latentShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+  /** Diffusion runs on latent * scaleFactor (Stable Diffusion: 0.18215). */
+  scaleFactor: z.number().positive(),
+});
+
+export const noiseScheduleSchema = z.object({
+  numTrainTimesteps: positiveInt.default(1000),
+  betaStart: z.number().positive().default(0.00085),
+  betaEnd: z.number().positive().default(0.012),
+  betaSchedule: z.enum(['scaled_linear', 'linear']).default('scaled_linear'),
+});
+
+const unetIoSchema = z.object({
+  file: z.string().min(1),
+  sampleInput: z.string().default('sample'),
+  condInput: z.string().default('cond'),
+  timestepInput: z.string().default('timestep'),
+  output: z.string().default('eps'),
+});
+
+export const consistencyEditorSchema = z.object({
+  kind: z.literal('consistency'),
+  unet: unetIoSchema.extend({ guidanceInput: z.string().default('guidance') }),
+  /** Default number of steps (NFEs); 1-8 are allowed at run time. */
+  steps: z.number().int().min(1).max(8).default(4),
+  /** Explicit timesteps for the default step count, e.g. [999, 759, 499, 259]. */
+  timesteps: z.array(z.number().int().nonnegative()).min(1).optional(),
+  /** LCM schedule: timesteps for other step counts are drawn from this many evenly spaced teacher steps. */
+  originalSteps: positiveInt.default(50),
+  /** Image-guidance scale given to the unet's guidance input (distilled, no extra batch). */
+  guidanceScale: z.number().default(1.1),
+  sigmaData: z.number().positive().default(0.5),
+  timestepScaling: z.number().positive().default(10),
+});
+
+export const ddimEditorSchema = z.object({
+  kind: z.literal('ddim-ip2p'),
+  unet: unetIoSchema,
+  steps: z.number().int().min(1).max(100).default(20),
+  /** Image guidance sI per step: sqrt(linspace(start^2, end^2, steps)), as in Decorruptor-DPM. */
+  imageGuidance: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }).default({ start: 1.8, end: 0 }),
+  eta: z.literal(0).default(0),
+});
+
+export const editorSchema = z.discriminatedUnion('kind', [consistencyEditorSchema, ddimEditorSchema]);
+
+export const manifestSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().default('0.0.0'),
+  labels: z.array(z.string().min(1)).min(2),
+  classifier: classifierSchema,
+  vae: vaeSchema,
+  noiseSchedule: noiseScheduleSchema.prefault({}),
+  /** Editors by name, e.g. { "cm": {kind: "consistency"...}, "dpm": {kind: "ddim-ip2p"...} }. */
+  editors: z.record(z.string(), editorSchema),
+  /** Free-form facts for the model card and the hello message (accuracy, training time...). */
+  info: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ConsistencyEditorSpec = z.infer<typeof consistencyEditorSchema>;
+export type DdimEditorSpec = z.infer<typeof ddimEditorSchema>;
+export type EditorSpec = z.infer<typeof editorSchema>;
+export type NoiseSchedule = z.infer<typeof noiseScheduleSchema>;

@@ -1,0 +1,42 @@
+/** What the inference engine reports for one frame. */
+
+export interface ClassScore {
+  label: string;
+  index: number;
+  probability: number;
+}
+
+export interface Prediction {
+  /** Arg-max label and its probability. */
+  label: string;
+  index: number;
+  confidence: number;
+  /** The k most probable classes, most probable first. */
+  topk: ClassScore[];
+}
+
+/** Milliseconds spent per stage for the batch this frame was in (shared by the frames of a batch). */
+export interface StageTimings {
+  queueMs: number;
+  preprocessMs: number;
+  classifyMs: number;
+  encodeMs: number;
+  unetMs: number;
+  decodeMs: number;
+  ensembleMs: number;
+  totalMs: number;
+  batchSize: number;
+}
+
+export interface FrameInference {
+  source: Prediction;
+  /** Null when the editor is off. */
+  edited: Prediction | null;
+  /** Equals `source` when the editor is off. */
+  ensemble: Prediction;
+  /** Edited image at the editor's size, packed rgb24; null when the editor is off. */
+  editedImage: { width: number; height: number; data: Uint8Array } | null;
+  timings: StageTimings;
+}
+
+export type EnsembleMode = 'sum' | 'confidence' | 'entropy';

@@ -1,0 +1,26 @@
+/** One decoded video frame, as it travels from a source through the pipeline. */
+export interface Frame {
+  /** Id of the source this frame came from (config `sources[].id`). */
+  streamId: string;
+  /** Per-stream sequence number, counting every frame read from ffmpeg (dropped ones too) from 0. */
+  seq: number;
+  /** Presentation time in the source, milliseconds from the start of the current ffmpeg run. */
+  ptsMs: number;
+  /** performance.now() when the last byte of this frame was read: the start of capture-to-send latency. */
+  capturedAt: number;
+  width: number;
+  height: number;
+  /** Packed rgb24, width * height * 3 bytes. */
+  data: Uint8Array;
+  /** True for the first frame after a (re)start of the source: the stream is not continuous here. */
+  discontinuity: boolean;
+  /** Optional ground truth and test-feed facts (demo and corrupted test feeds). */
+  meta?: FrameMeta;
+}
+
+export interface FrameMeta {
+  /** Ground-truth label, when the source knows it (e.g. the CIFAR-10 demo). */
+  truth?: string;
+  /** Synthetic corruption applied to this frame, e.g. "fog:4". */
+  corruption?: string;
+}

@@ -1,0 +1,70 @@
+"""Shared training utilities: seeding, checkpoints, metric logs, batch augmentation."""
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent
+RUNS = ROOT / "runs"            # logs and resumable checkpoints (ignored by git)
+CHECKPOINTS = ROOT / "checkpoints"  # small final weights that later stages need (committed)
+
+
+def setup(seed: int, threads: int = 2) -> None:
+    torch.set_num_threads(threads)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def to_float(images_u8: np.ndarray) -> torch.Tensor:
+    """uint8 [N,3,H,W] -> float32 in [0,1]."""
+    return torch.from_numpy(images_u8).float().div_(255.0)
+
+
+def flip_and_translate(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
+    """Random horizontal flip and random translation by up to `pad` pixels (reflect padding)."""
+    n = x.shape[0]
+    flip = torch.rand(n) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad), mode="reflect")
+    h, w = x.shape[2], x.shape[3]
+    dx = torch.randint(0, 2 * pad + 1, (n,))
+    dy = torch.randint(0, 2 * pad + 1, (n,))
+    out = torch.empty_like(x)
+    for ox in range(2 * pad + 1):
+        for oy in range(2 * pad + 1):
+            sel = (dx == ox) & (dy == oy)
+            if sel.any():
+                out[sel] = padded[sel, :, oy:oy + h, ox:ox + w]
+    return out
+
+
+class RunLog:
+    """Appends one JSON line per event to runs/<name>/log.jsonl and echoes it."""
+
+    def __init__(self, name: str):
+        self.dir = RUNS / name
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / "log.jsonl"
+        self.started = time.time()
+
+    def write(self, **record) -> None:
+        record["wall_s"] = round(time.time() - self.started, 1)
+        line = json.dumps(record)
+        print(line, flush=True)
+        with self.path.open("a") as f:
+            f.write(line + "\n")
+
+
+def save_checkpoint(path: Path, **state) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path):
+    return torch.load(path, map_location="cpu") if path.exists() else None
