@@ -1,0 +1,127 @@
+"""Distil the DPM teacher into Decorruptor-CM, a latent consistency model (LCM-style).
+
+Each step: noise a clean latent to t_{n+k} on the 50-step DDIM grid (skip k = 20 over 1000 steps),
+take one guided DDIM step of the frozen teacher to t_n, and pull the student's consistency
+function at t_{n+k} toward the EMA target's at t_n (pseudo-Huber). The image-guidance scale w is
+drawn per sample and given to the student, so sampling needs one UNet call per step.
+"""
+import argparse
+import copy
+import time
+
+import torch
+
+import teacher as teacher_mod
+from common import CHECKPOINTS, RUNS, RunLog, load_checkpoint, save_checkpoint, setup
+from editor_common import LatentPairs, drop_condition, edit_quality, ema_update
+from schedule import alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
+from unet import LatentUNet
+
+SKIP = 20
+SOLVER_STEPS = 1000 // SKIP   # 50 teacher timesteps: 19, 39, ..., 999
+HUBER_C = 0.001
+
+
+def consistency(unet, z_t, cond, t, w, ab):
+    c_skip, c_out = boundary_scalings(t)
+    x0 = predict_x0(z_t, unet(z_t, cond, t, w), ab[t.long()])
+    return c_skip.view(-1, 1, 1, 1) * z_t + c_out.view(-1, 1, 1, 1) * x0
+
+
+def load_trained(path=CHECKPOINTS / "cm_unet.pt") -> LatentUNet:
+    state = torch.load(path, map_location="cpu")
+    model = LatentUNet(**state["config"])
+    model.load_state_dict(state["model"])
+    return model.eval()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=8000)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--target-ema", type=float, default=0.95)
+    parser.add_argument("--w-min", type=float, default=1.0)
+    parser.add_argument("--w-max", type=float, default=1.5)
+    parser.add_argument("--cond-drop", type=float, default=0.05)
+    parser.add_argument("--eval-every", type=int, default=1000)
+    parser.add_argument("--save-every", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--name", default="cm")
+    args = parser.parse_args()
+    setup(args.seed, args.threads)
+
+    pairs = LatentPairs("train", seed=args.seed + 10)
+    teacher = teacher_mod.load_trained()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    student = LatentUNet(teacher.config["latent_ch"], tuple(teacher.config["widths"]), guidance_conditioned=True)
+    missing = student.load_state_dict(teacher.state_dict(), strict=False)
+    assert all(k.startswith("guidance_proj") for k in missing.missing_keys), missing
+    target = copy.deepcopy(student).eval()
+    opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
+    ab = alphas_cumprod()
+    gen = torch.Generator().manual_seed(args.seed + 2)
+
+    log = RunLog(args.name)
+    ckpt_path = RUNS / args.name / "last.pt"
+    step = 0
+    ckpt = load_checkpoint(ckpt_path)
+    if ckpt:
+        student.load_state_dict(ckpt["student"])
+        target.load_state_dict(ckpt["target"])
+        opt.load_state_dict(ckpt["opt"])
+        step = ckpt["step"]
+        torch.set_rng_state(ckpt["rng"])
+        gen.set_state(ckpt["gen"])
+        pairs.gen.set_state(ckpt["pairs_gen"])
+        log.write(event="resume", step=step)
+
+    def save():
+        save_checkpoint(CHECKPOINTS / "cm_unet.pt", model=target.state_dict(), config=student.config, step=step)
+        save_checkpoint(ckpt_path, student=student.state_dict(), target=target.state_dict(), opt=opt.state_dict(),
+                        step=step, rng=torch.get_rng_state(), gen=gen.get_state(), pairs_gen=pairs.gen.get_state())
+
+    t0, running = time.time(), 0.0
+    while step < args.steps:
+        student.train()
+        z0, cond, _, _ = pairs.batch(args.batch)
+        cond = drop_condition(cond, args.cond_drop, gen)
+        n = torch.randint(0, SOLVER_STEPS, (args.batch,), generator=gen)
+        t = (n + 1) * SKIP - 1                      # t_{n+k}
+        s = (t - SKIP).clamp_min(0)                 # t_n (0 at the boundary)
+        w = args.w_min + (args.w_max - args.w_min) * torch.rand(args.batch, generator=gen)
+        noise = torch.randn(z0.shape, generator=gen)
+        a_t = ab[t].view(-1, 1, 1, 1)
+        z_t = a_t.sqrt() * z0 + (1 - a_t).sqrt() * noise
+        with torch.no_grad():
+            eps = guided_eps(teacher, z_t, cond, t.float(), w)
+            x0 = predict_x0(z_t, eps, ab[t])
+            a_s = ab[s].view(-1, 1, 1, 1)
+            z_s = a_s.sqrt() * x0 + (1 - a_s).sqrt() * eps   # one DDIM step of the teacher
+            goal = consistency(target, z_s, cond, s.float(), w, ab)
+        pred = consistency(student, z_t, cond, t.float(), w, ab)
+        loss = (torch.sqrt((pred - goal) ** 2 + HUBER_C ** 2) - HUBER_C).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        opt.step()
+        ema_update(target, student, args.target_ema)
+        step += 1
+        running += loss.item()
+        if step % 100 == 0:
+            log.write(event="train", step=step, loss=running / 100, s_per_step=round((time.time() - t0) / 100, 3))
+            t0, running = time.time(), 0.0
+        if step % args.save_every == 0 or step == args.steps:
+            save()
+        if step % args.eval_every == 0 or step == args.steps:
+            def edit(cond_latent, g):
+                noises = [torch.randn(cond_latent.shape, generator=g) for _ in range(4)]
+                return pairs.decode(lcm_sample(target, cond_latent, noises))
+            log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
+    log.write(event="done", step=step)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Pieces shared by the DPM teacher and the CM student trainings."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import cifar
+import classifier as classifier_mod
+import vae as vae_mod
+from common import flip_and_translate, to_float
+from corruption_model import CorruptionModel
+
+
+class LatentPairs:
+    """Yields (clean scaled latent z0, corrupted-image latent c, clean images, corrupted images)."""
+
+    def __init__(self, split: str = "train", seed: int = 0):
+        self.images = to_float(cifar.load_split(split)[0])
+        self.vae, self.scale = vae_mod.load_trained()
+        for p in self.vae.parameters():
+            p.requires_grad_(False)
+        self.corrupt = CorruptionModel(seed)
+        self.gen = torch.Generator().manual_seed(seed)
+
+    @torch.no_grad()
+    def encode(self, images01: torch.Tensor) -> torch.Tensor:
+        return self.vae.encoder(images01 * 2 - 1)[0]
+
+    @torch.no_grad()
+    def decode(self, scaled_latent: torch.Tensor) -> torch.Tensor:
+        return (self.vae.decoder(scaled_latent / self.scale) + 1) / 2
+
+    @torch.no_grad()
+    def batch(self, size: int):
+        idx = torch.randint(0, len(self.images), (size,), generator=self.gen)
+        clean = flip_and_translate(self.images[idx])
+        corrupted = self.corrupt(clean)
+        both = self.encode(torch.cat([clean, corrupted]))
+        return both[:size] * self.scale, both[size:], clean, corrupted
+
+
+def drop_condition(cond: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """InstructPix2Pix condition dropout: a zero latent stands for "no image", so guidance works."""
+    keep = (torch.rand(cond.shape[0], generator=gen) >= p).float().view(-1, 1, 1, 1)
+    return cond * keep
+
+
+def ema_update(target: torch.nn.Module, online: torch.nn.Module, decay: float) -> None:
+    with torch.no_grad():
+        for t, o in zip(target.parameters(), online.parameters()):
+            t.mul_(decay).add_(o.detach(), alpha=1 - decay)
+
+
+@torch.no_grad()
+def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250) -> dict:
+    """MSE to the clean image of the corrupted input vs the edit, and classifier accuracy
+    (source / edited / ensemble) when a trained classifier exists. Uses the validation split and
+    the training corruption model (validation corruptions only: test types are never looked at)."""
+    val = to_float(cifar.load_split("val")[0][:n])
+    labels = torch.from_numpy(cifar.load_split("val")[1][:n])
+    corrupt = CorruptionModel(seed)
+    gen = torch.Generator().manual_seed(seed)
+    try:
+        clf = classifier_mod.load_trained()
+    except FileNotFoundError:
+        clf = None
+    mse_in = mse_out = 0.0
+    correct = {"source": 0, "edited": 0, "ensemble": 0}
+    for i in range(0, n, batch):
+        clean = val[i:i + batch]
+        corrupted = corrupt(clean)
+        edited = edit_fn(pairs.encode(corrupted), gen).clamp(0, 1)
+        mse_in += F.mse_loss(corrupted, clean, reduction="sum").item()
+        mse_out += F.mse_loss(edited, clean, reduction="sum").item()
+        if clf is not None:
+            p_src = F.softmax(clf(classifier_mod.normalize(corrupted)), 1)
+            p_edit = F.softmax(clf(classifier_mod.normalize(edited)), 1)
+            y = labels[i:i + batch]
+            correct["source"] += (p_src.argmax(1) == y).sum().item()
+            correct["edited"] += (p_edit.argmax(1) == y).sum().item()
+            correct["ensemble"] += ((p_src + p_edit).argmax(1) == y).sum().item()
+    out = {"mse_corrupted": mse_in / val.numel(), "mse_edited": mse_out / val.numel()}
+    if clf is not None:
+        out.update({f"acc_{k}": v / n for k, v in correct.items()})
+    return out
+
+
+def seeded_noise(shape, gen: torch.Generator) -> torch.Tensor:
+    return torch.randn(shape, generator=gen)
+
+
+__all__ = ["LatentPairs", "drop_condition", "ema_update", "edit_quality", "seeded_noise", "np"]

@@ -1,0 +1,108 @@
+"""Train the Decorruptor-DPM teacher: a latent InstructPix2Pix-style editor (epsilon prediction).
+
+Input pairs come from the corruption model; the target is the clean image's scaled latent and the
+condition is the corrupted image's (unscaled) latent, dropped to zero 10% of the time so that
+image guidance works at sampling time.
+"""
+import argparse
+import copy
+import time
+
+import torch
+import torch.nn.functional as F
+
+from common import CHECKPOINTS, RUNS, RunLog, load_checkpoint, save_checkpoint, setup
+from editor_common import LatentPairs, drop_condition, edit_quality, ema_update
+from schedule import NUM_TRAIN_TIMESTEPS, alphas_cumprod, ddim_sample
+from unet import LatentUNet
+
+
+def load_trained(path=CHECKPOINTS / "dpm_unet.pt") -> LatentUNet:
+    state = torch.load(path, map_location="cpu")
+    model = LatentUNet(**state["config"])
+    model.load_state_dict(state["model"])
+    return model.eval()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=30000)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=4e-4)
+    parser.add_argument("--ema", type=float, default=0.999)
+    parser.add_argument("--cond-drop", type=float, default=0.1)
+    parser.add_argument("--widths", type=int, nargs=3, default=[32, 64, 128])
+    parser.add_argument("--eval-every", type=int, default=2000)
+    parser.add_argument("--save-every", type=int, default=250)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--name", default="dpm")
+    args = parser.parse_args()
+    setup(args.seed, args.threads)
+
+    pairs = LatentPairs("train", seed=args.seed)
+    unet = LatentUNet(4, tuple(args.widths))
+    ema = copy.deepcopy(unet).eval()
+    opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=0.0)
+    ab = alphas_cumprod()
+    gen = torch.Generator().manual_seed(args.seed + 1)
+
+    log = RunLog(args.name)
+    ckpt_path = RUNS / args.name / "last.pt"
+    step = 0
+    ckpt = load_checkpoint(ckpt_path)
+    if ckpt:
+        unet.load_state_dict(ckpt["unet"])
+        ema.load_state_dict(ckpt["ema"])
+        opt.load_state_dict(ckpt["opt"])
+        step = ckpt["step"]
+        torch.set_rng_state(ckpt["rng"])
+        gen.set_state(ckpt["gen"])
+        pairs.gen.set_state(ckpt["pairs_gen"])
+        log.write(event="resume", step=step)
+
+    def lr_at(s):  # warm-up, then cosine to 10%
+        if s < 500:
+            return args.lr * s / 500
+        progress = min(1.0, (s - 500) / max(1, args.steps - 500))
+        return args.lr * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(progress * 3.14159265)).item()))
+
+    def save():
+        save_checkpoint(CHECKPOINTS / "dpm_unet.pt", model=ema.state_dict(), config=unet.config, step=step)
+        save_checkpoint(ckpt_path, unet=unet.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
+                        rng=torch.get_rng_state(), gen=gen.get_state(), pairs_gen=pairs.gen.get_state())
+
+    t0, running = time.time(), 0.0
+    while step < args.steps:
+        unet.train()
+        z0, cond, _, _ = pairs.batch(args.batch)
+        cond = drop_condition(cond, args.cond_drop, gen)
+        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (args.batch,), generator=gen)
+        noise = torch.randn(z0.shape, generator=gen)
+        a = ab[t].view(-1, 1, 1, 1)
+        z_t = a.sqrt() * z0 + (1 - a).sqrt() * noise
+        loss = F.mse_loss(unet(z_t, cond, t.float()), noise)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        opt.step()
+        ema_update(ema, unet, args.ema if step > 1000 else 0.9)
+        step += 1
+        running += loss.item()
+        if step % 100 == 0:
+            log.write(event="train", step=step, loss=running / 100, lr=lr_at(step), s_per_step=round((time.time() - t0) / 100, 3))
+            t0, running = time.time(), 0.0
+        if step % args.save_every == 0 or step == args.steps:
+            save()
+        if step % args.eval_every == 0 or step == args.steps:
+            def edit(cond_latent, g):
+                z = ddim_sample(ema, cond_latent, torch.randn(cond_latent.shape, generator=g))
+                return pairs.decode(z)
+            log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
+    log.write(event="done", step=step)
+
+
+if __name__ == "__main__":
+    main()
