@@ -31,7 +31,7 @@ def main():
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--ema", type=float, default=0.999)
     parser.add_argument("--cond-drop", type=float, default=0.1)
-    parser.add_argument("--widths", type=int, nargs=3, default=[32, 64, 128])
+    parser.add_argument("--widths", type=int, nargs=3, default=[24, 48, 96])
     parser.add_argument("--eval-every", type=int, default=2000)
     parser.add_argument("--save-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)

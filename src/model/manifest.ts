@@ -42,6 +42,8 @@ export const vaeSchema = z.object({
   latentShape: z.tuple([positiveInt, positiveInt, positiveInt]),
   /** Diffusion runs on latent * scaleFactor (Stable Diffusion: 0.18215). */
   scaleFactor: z.number().positive(),
+  /** How frames are resized to inputSize before encoding. */
+  resize: z.enum(['area', 'bilinear']).default('area'),
 });
 
 export const noiseScheduleSchema = z.object({
@@ -81,6 +83,13 @@ export const ddimEditorSchema = z.object({
   /** Image guidance sI per step: sqrt(linspace(start^2, end^2, steps)), as in Decorruptor-DPM. */
   imageGuidance: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }).default({ start: 1.8, end: 0 }),
   eta: z.literal(0).default(0),
+  /**
+   * alpha_bar "before" timestep 0, used by the last step. true (default, as training/schedule.py
+   * samples): 1, so the last step returns the x0 prediction itself. false: alpha_bar[0], as
+   * diffusers' DDIMScheduler with set_alpha_to_one=False (Stable Diffusion's shipped config); set it
+   * for exports of SD-based editors.
+   */
+  setAlphaToOne: z.boolean().default(true),
 });
 
 export const editorSchema = z.discriminatedUnion('kind', [consistencyEditorSchema, ddimEditorSchema]);

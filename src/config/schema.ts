@@ -1,0 +1,169 @@
+/**
+ * The one schema for the whole application's configuration. Every default lives here, so a config
+ * file only has to name what it changes, and `configJsonSchema()` documents the same rules the
+ * loader enforces. Objects are strict: a misspelt key is an error, not a silently ignored setting.
+ */
+import { z } from 'zod';
+import { defaultMode, NETWORK_SCHEMES, sourceKind } from './sources.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export const EXECUTION_PROVIDERS = ['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+export const ENSEMBLE_MODES = ['sum', 'confidence', 'entropy'] as const;
+
+/** Source ids end up in metric labels, DOM ids and URLs: keep them plain. */
+const sourceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected 1-64 letters, digits, "_", "-" or "." (starting with a letter or digit)');
+
+const sourceUrlSchema = z
+  .string()
+  .min(1)
+  .refine((url) => sourceKind(url) !== undefined, {
+    message: `unsupported input: use a file path, /dev/videoN, lavfi:<graph>, "demo" or a ${NETWORK_SCHEMES.join('/')} URL`,
+  });
+
+/** A corruption spec such as "fog:4", or several; src/corrupt parses and checks them. */
+const corruptionSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+const restartSchema = z.strictObject({
+  /** Restarts in a row before the source is given up as failed; null never gives up (cameras come back). */
+  maxAttempts: z.int().positive().nullable().default(null),
+  initialDelayMs: z.int().positive().default(500),
+  maxDelayMs: z.int().positive().default(30_000),
+});
+
+export const sourceSchema = z
+  .strictObject({
+    id: sourceIdSchema,
+    url: sourceUrlSchema,
+    /** live: keep only the newest frame; replay: lose nothing. Default: replay for files, live otherwise. */
+    mode: z.enum(['live', 'replay']).optional(),
+    /** Read the input at its native rate (ffmpeg -re). Default: true for live sources, false for replay. */
+    realtime: z.boolean().optional(),
+    /** Display size frames are decoded to. */
+    width: z.int().min(16).max(4096).default(320),
+    height: z.int().min(16).max(4096).default(240),
+    /** crop: fill the display size and cut the overflow; pad: letterbox the whole picture. */
+    fit: z.enum(['crop', 'pad']).default('crop'),
+    /** Frame-rate cap; omitted means the source's own rate. */
+    fps: z.number().positive().max(240).optional(),
+    /** A source that delivers no frame for this long is restarted (stalled RTSP streams never exit). */
+    stallTimeoutMs: z.int().min(100).default(10_000),
+    restart: restartSchema.prefault({}),
+    corrupt: corruptionSchema.optional(),
+  })
+  .refine((s) => s.restart.initialDelayMs <= s.restart.maxDelayMs, {
+    message: 'must not exceed restart.maxDelayMs',
+    path: ['restart', 'initialDelayMs'],
+  })
+  .transform((s) => {
+    const kind = sourceKind(s.url)!;
+    const mode = s.mode ?? defaultMode(kind);
+    return { ...s, kind, mode, realtime: s.realtime ?? mode === 'live' };
+  });
+
+export const serverSchema = z.strictObject({
+  /** Loopback by default: the stream is not exposed to the network until someone decides to. */
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.int().min(0).max(65_535).default(8080),
+  auth: z
+    .strictObject({
+      /** When set, /ws needs `?token=` or `Authorization: Bearer <token>`. */
+      // Own messages, so that an error never echoes the secret.
+      token: z.string({ error: 'expected a string' }).min(16, 'must be at least 16 characters').optional(),
+    })
+    .prefault({}),
+  /** Browser origins allowed on /ws; ["*"] allows any. Omitted: same origin only (non-browser clients always pass). */
+  allowedOrigins: z.array(z.string().min(1)).optional(),
+  /** Largest message a client may send; larger ones close the connection with 1009. */
+  maxPayloadBytes: z.int().min(256).max(16 * MIB).default(64 * KIB),
+  /** A client whose socket holds more unsent bytes than this skips frames until it catches up. */
+  clientQueueBytes: z.int().min(16 * KIB).max(256 * MIB).default(2 * MIB),
+  /** Ping interval; a client that has not answered the previous ping is dropped. */
+  heartbeatMs: z.int().min(100).max(600_000).default(10_000),
+  jpegQuality: z.int().min(1).max(100).default(80),
+  /** Period of the `stats` message sent to every client. */
+  statsIntervalMs: z.int().min(100).max(60_000).default(1000),
+  /** Token bucket per client for the messages it sends. */
+  rateLimit: z
+    .strictObject({
+      messagesPerSecond: z.number().positive().max(10_000).default(20),
+      burst: z.int().positive().max(10_000).default(40),
+    })
+    .prefault({}),
+});
+
+export const modelSchema = z.strictObject({
+  /** Folder with manifest.json and the ONNX files it names. */
+  bundle: z.string().min(1).default('models/cifar10'),
+  /** Editor name from the bundle's manifest ("cm", "dpm"), or "none" to classify the original only. */
+  editor: z.string().min(1).default('cm'),
+  steps: z.int().min(1).max(100).default(4),
+  /** Tried in order; the first that loads wins (with a logged fallback). */
+  providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).default(['cuda', 'cpu']),
+  ensemble: z.enum(ENSEMBLE_MODES).default('sum'),
+  topK: z.int().min(1).max(100).default(5),
+});
+
+export const batchingSchema = z.strictObject({
+  maxBatch: z.int().min(1).max(1024).default(16),
+  /** Longest a batch waits after its first frame before it is run anyway. */
+  maxWaitMs: z.number().min(0).max(10_000).default(15),
+});
+
+export const dataSchema = z.strictObject({
+  /** CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin) for the demo source. */
+  cifar10Dir: z.string().min(1).default('data/cifar-10-batches-bin'),
+});
+
+export const configSchema = z
+  .strictObject({
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+    server: serverSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    batching: batchingSchema.prefault({}),
+    data: dataSchema.prefault({}),
+    /** Video inputs; an empty list runs the built-in demo source (see `effectiveSources`). */
+    sources: z.array(sourceSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.sources.forEach((source, index) => {
+      if (seen.has(source.id)) {
+        ctx.addIssue({ code: 'custom', path: ['sources', index, 'id'], message: `duplicate source id "${source.id}"`, input: source.id });
+      }
+      seen.add(source.id);
+    });
+  });
+
+/** The validated configuration, every default filled in and every source's mode derived. */
+export type Config = z.output<typeof configSchema>;
+/** What a config file, the environment or the CLI may give: everything optional. */
+export type ConfigInput = z.input<typeof configSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type BatchingConfig = z.output<typeof batchingSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The demo source that stands in when `sources` is empty. */
+export const DEMO_SOURCE_ID = 'demo';
+
+/** The sources to run: the configured ones, or the demo source when none are configured. */
+export function effectiveSources(config: Config): SourceConfig[] {
+  if (config.sources.length > 0) return config.sources;
+  return [sourceSchema.parse({ id: DEMO_SOURCE_ID, url: 'demo' })];
+}
+
+/** JSON Schema of a config file (the input side: defaults shown, nothing required but source ids/urls). */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  // The loader ignores a top-level "$schema" (an editor hint); say so, or editors flag it.
+  const properties = schema['properties'] as Record<string, unknown>;
+  schema['properties'] = { $schema: { type: 'string', description: 'editor hint, ignored' }, ...properties };
+  schema['title'] = 'decorruptor configuration';
+  return schema;
+}

@@ -1,0 +1,95 @@
+/**
+ * From logits to the three per-frame predictions: source-only, edited-only and their ensemble.
+ *
+ * Ensemble modes (after DDA's ensemble, which Decorruptor's evaluation uses):
+ * - 'sum':        average of the two softmax distributions (equal weights);
+ * - 'confidence': keep the distribution with the higher top probability;
+ * - 'entropy':    keep the distribution with the lower entropy.
+ * Ties in the selecting modes keep the source prediction: the edit has to be strictly better.
+ */
+import type { ClassScore, EnsembleMode, FrameInference, Prediction } from './types.js';
+
+export const ENSEMBLE_MODES: readonly EnsembleMode[] = ['sum', 'confidence', 'entropy'];
+
+/** Numerically stable softmax of logits[offset .. offset + k). */
+export function softmax(logits: ArrayLike<number>, offset = 0, k = logits.length - offset): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < k; i++) max = Math.max(max, logits[offset + i]);
+  const out = new Float64Array(k);
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    out[i] = Math.exp(logits[offset + i] - max);
+    sum += out[i];
+  }
+  for (let i = 0; i < k; i++) out[i] /= sum;
+  return out;
+}
+
+/** Shannon entropy in nats. */
+export function entropy(probs: ArrayLike<number>): number {
+  let h = 0;
+  for (let i = 0; i < probs.length; i++) if (probs[i] > 0) h -= probs[i] * Math.log(probs[i]);
+  return h;
+}
+
+function maxOf(probs: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < probs.length; i++) m = Math.max(m, probs[i]);
+  return m;
+}
+
+/** The k most probable classes, most probable first (ties: lower index first). */
+export function topK(probs: ArrayLike<number>, labels: readonly string[], k: number): ClassScore[] {
+  const indices = Array.from({ length: probs.length }, (_, i) => i);
+  indices.sort((a, b) => probs[b] - probs[a] || a - b);
+  return indices.slice(0, Math.max(1, Math.min(k, probs.length))).map((index) => ({
+    label: labels[index] ?? String(index),
+    index,
+    probability: probs[index],
+  }));
+}
+
+export function toPrediction(probs: ArrayLike<number>, labels: readonly string[], k: number): Prediction {
+  const topk = topK(probs, labels, k);
+  return { label: topk[0].label, index: topk[0].index, confidence: topk[0].probability, topk };
+}
+
+/** Combines the source and edited class distributions per `mode`. */
+export function combine(source: Float64Array, edited: Float64Array, mode: EnsembleMode): Float64Array {
+  switch (mode) {
+    case 'sum': {
+      const out = new Float64Array(source.length);
+      let total = 0;
+      for (let i = 0; i < out.length; i++) total += out[i] = source[i] + edited[i];
+      for (let i = 0; i < out.length; i++) out[i] /= total;
+      return out;
+    }
+    case 'confidence':
+      return maxOf(edited) > maxOf(source) ? edited : source;
+    case 'entropy':
+      return entropy(edited) < entropy(source) ? edited : source;
+    default:
+      throw new RangeError(`unknown ensemble mode ${String(mode)}`);
+  }
+}
+
+export type FramePredictions = Pick<FrameInference, 'source' | 'edited' | 'ensemble'>;
+
+/** Predictions of one frame from its logits; `editedLogits` null when the editor is off. */
+export function predictFrame(
+  sourceLogits: ArrayLike<number>,
+  editedLogits: ArrayLike<number> | null,
+  labels: readonly string[],
+  mode: EnsembleMode,
+  k: number,
+): FramePredictions {
+  const sourceProbs = softmax(sourceLogits);
+  const source = toPrediction(sourceProbs, labels, k);
+  if (!editedLogits) return { source, edited: null, ensemble: source };
+  const editedProbs = softmax(editedLogits);
+  return {
+    source,
+    edited: toPrediction(editedProbs, labels, k),
+    ensemble: toPrediction(combine(sourceProbs, editedProbs, mode), labels, k),
+  };
+}

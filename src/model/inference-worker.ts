@@ -1,0 +1,117 @@
+/**
+ * The inference worker: the one thread that owns every onnxruntime session (sessions in several
+ * threads have crashed elsewhere, and session.run() blocks its thread for the whole inference).
+ * Protocol: worker-protocol.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ModelBundle } from './bundle.js';
+import { serializeError } from './errors.js';
+import { InferencePipeline } from './pipeline.js';
+import type { FrameInference } from './types.js';
+import { absoluteNow, type EngineInfo, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
+
+if (!parentPort) throw new Error('inference-worker must run as a worker thread');
+const port = parentPort;
+const init = workerData as WorkerInit;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+const log = (message: string) => post({ type: 'log', message });
+
+function engineInfo(pipeline: InferencePipeline): EngineInfo {
+  const { bundle, editor } = pipeline;
+  const { manifest } = bundle;
+  const providers = bundle.providers;
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    bundleDir: bundle.dir,
+    labels: [...manifest.labels],
+    editor: bundle.editorName,
+    editorKind: editor ? editor.kind : null,
+    steps: editor ? editor.steps : 0,
+    timesteps: editor ? [...editor.timesteps] : [],
+    provider: providers.unet ?? providers.classifier,
+    providers,
+    inputSize: { ...manifest.classifier.inputSize },
+    editSize: pipeline.editSize ? { ...pipeline.editSize } : null,
+    ensemble: pipeline.ensemble,
+    topK: pipeline.topK,
+    noiseSeed: init.noiseSeed,
+    info: manifest.info,
+  };
+}
+
+async function runBatch(pipeline: InferencePipeline, message: Extract<ToWorker, { type: 'infer' }>): Promise<void> {
+  const startedAt = absoluteNow();
+  try {
+    const frames = message.frames.map((f) => ({
+      streamId: f.streamId,
+      width: f.width,
+      height: f.height,
+      data: new Uint8Array(message.pixels, f.byteOffset, f.byteLength),
+    }));
+    const { frames: outputs, timings } = await pipeline.run(frames);
+    const finishedAt = absoluteNow();
+    const stageTimings = {
+      queueMs: Math.max(0, startedAt - message.sentAt),
+      ...timings,
+      totalMs: Math.max(0, finishedAt - message.sentAt),
+    };
+    const editSize = pipeline.editSize;
+    const results: FrameInference[] = outputs.map((o) => ({
+      source: o.source,
+      edited: o.edited,
+      ensemble: o.ensemble,
+      editedImage: o.editedImage && editSize ? { width: editSize.width, height: editSize.height, data: o.editedImage } : null,
+      timings: { ...stageTimings },
+    }));
+    const transfer = outputs.flatMap((o) => (o.editedImage ? [o.editedImage.buffer as ArrayBuffer] : []));
+    post({ type: 'result', id: message.id, results }, transfer);
+  } catch (error) {
+    post({ type: 'infer-error', id: message.id, error: serializeError(error) });
+  }
+}
+
+async function main(): Promise<void> {
+  let pipeline: InferencePipeline;
+  let bundle: ModelBundle | undefined;
+  try {
+    bundle = await ModelBundle.open(init.bundleDir, {
+      editor: init.editor,
+      providers: init.providers,
+      intraOpThreads: init.intraOpThreads,
+      log,
+    });
+    pipeline = InferencePipeline.create(bundle, {
+      steps: init.steps,
+      noiseSeed: init.noiseSeed,
+      ensemble: init.ensemble,
+      topK: init.topK,
+    });
+  } catch (error) {
+    await bundle?.release();
+    post({ type: 'init-error', error: serializeError(error) });
+    port.close();
+    return;
+  }
+
+  // Batches run strictly one after another, in arrival order; `close` waits behind them.
+  let queue = Promise.resolve();
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'infer') {
+      queue = queue.then(() => runBatch(pipeline, message));
+    } else if (message.type === 'close') {
+      queue = queue.then(async () => {
+        await pipeline.bundle.release();
+        post({ type: 'closed' });
+        port.close();
+      });
+    }
+  });
+  post({ type: 'ready', info: engineInfo(pipeline) });
+}
+
+void main();

@@ -1,0 +1,204 @@
+/**
+ * Image conversions on the hot path: packed rgb24 at any size <-> planar float32 model tensors.
+ *
+ * Resizing is separable: a horizontal pass over the source rows into a float scratch buffer, then a
+ * vertical pass that also applies the per-channel normalisation and writes NCHW. The tap tables of
+ * each (source length, target length, method) are computed once and cached, since a stream's
+ * frame size and the model size do not change from frame to frame.
+ */
+
+export type ResizeMethod = 'area' | 'bilinear';
+
+/** out = value * scale[c] + offset[c] per channel, with value the resampled 0..255 intensity. */
+export interface ChannelAffine {
+  scale: readonly [number, number, number];
+  offset: readonly [number, number, number];
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** Classifier convention: [0,1], then (x - mean) / std. */
+export function classifierAffine(mean: readonly number[], std: readonly number[]): ChannelAffine {
+  return {
+    scale: [1 / (255 * std[0]), 1 / (255 * std[1]), 1 / (255 * std[2])],
+    offset: [-mean[0] / std[0], -mean[1] / std[1], -mean[2] / std[2]],
+  };
+}
+
+/** VAE convention: [-1,1]. */
+export const VAE_AFFINE: ChannelAffine = { scale: [2 / 255, 2 / 255, 2 / 255], offset: [-1, -1, -1] };
+
+/**
+ * Source taps of each target position along one axis: target i reads source[index[k]] * weight[k]
+ * for k in start[i] .. start[i + 1] - 1. Weights of a position sum to 1.
+ */
+interface AxisTaps {
+  start: Int32Array;
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+const tapCache = new Map<string, AxisTaps>();
+const TAP_CACHE_LIMIT = 64;
+
+function axisTaps(srcLength: number, dstLength: number, method: ResizeMethod): AxisTaps {
+  const key = `${srcLength}:${dstLength}:${method}`;
+  let taps = tapCache.get(key);
+  if (!taps) {
+    // 'area' is a box filter, meant for shrinking; enlarging with it would be nearest-neighbour with
+    // seams, so an enlarging axis is interpolated bilinearly (as OpenCV's INTER_AREA does).
+    taps = method === 'area' && srcLength > dstLength ? boxTaps(srcLength, dstLength) : bilinearTaps(srcLength, dstLength);
+    if (tapCache.size >= TAP_CACHE_LIMIT) tapCache.delete(tapCache.keys().next().value as string);
+    tapCache.set(key, taps);
+  }
+  return taps;
+}
+
+/** Exact box average: target i covers source interval [i*s, (i+1)*s), s = src/dst, weighted by overlap. */
+function boxTaps(srcLength: number, dstLength: number): AxisTaps {
+  const s = srcLength / dstLength;
+  const start = new Int32Array(dstLength + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let i = 0; i < dstLength; i++) {
+    start[i] = index.length;
+    const lo = i * s;
+    const hi = Math.min((i + 1) * s, srcLength);
+    for (let j = Math.floor(lo); j < hi; j++) {
+      const overlap = Math.min(j + 1, hi) - Math.max(j, lo);
+      if (overlap > 1e-9) {
+        index.push(j);
+        weight.push(overlap / s);
+      }
+    }
+  }
+  start[dstLength] = index.length;
+  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
+}
+
+/** Half-pixel-centred linear interpolation (PyTorch's align_corners=False, no antialias). */
+function bilinearTaps(srcLength: number, dstLength: number): AxisTaps {
+  const s = srcLength / dstLength;
+  const start = new Int32Array(dstLength + 1);
+  const index = new Int32Array(2 * dstLength);
+  const weight = new Float32Array(2 * dstLength);
+  for (let i = 0; i < dstLength; i++) {
+    start[i] = 2 * i;
+    const x = Math.max((i + 0.5) * s - 0.5, 0);
+    const i0 = Math.min(Math.floor(x), srcLength - 1);
+    const i1 = Math.min(i0 + 1, srcLength - 1);
+    const f = x - i0;
+    index[2 * i] = i0;
+    weight[2 * i] = 1 - f;
+    index[2 * i + 1] = i1;
+    weight[2 * i + 1] = f;
+  }
+  start[dstLength] = 2 * dstLength;
+  return { start, index, weight };
+}
+
+let scratch = new Float32Array(0);
+
+function scratchOf(length: number): Float32Array {
+  if (scratch.length < length) scratch = new Float32Array(length);
+  return scratch;
+}
+
+/**
+ * Resizes one packed rgb24 image and writes it as planar CHW float32 into `out` at `outOffset`
+ * (the frame's slot in an NCHW batch), normalised by `affine`.
+ */
+export function rgb24ToPlanar(
+  src: Uint8Array,
+  srcSize: Size,
+  out: Float32Array,
+  outOffset: number,
+  dstSize: Size,
+  method: ResizeMethod,
+  affine: ChannelAffine,
+): void {
+  const { width: sw, height: sh } = srcSize;
+  const { width: dw, height: dh } = dstSize;
+  if (src.length < sw * sh * 3) throw new RangeError(`rgb24 image ${sw}x${sh} needs ${sw * sh * 3} bytes, got ${src.length}`);
+  if (out.length < outOffset + 3 * dw * dh) throw new RangeError('output tensor too small for the image');
+  const plane = dw * dh;
+  const [s0, s1, s2] = affine.scale;
+  const [o0, o1, o2] = affine.offset;
+
+  if (sw === dw && sh === dh) {
+    for (let p = 0, q = 0; p < plane; p++, q += 3) {
+      out[outOffset + p] = src[q] * s0 + o0;
+      out[outOffset + plane + p] = src[q + 1] * s1 + o1;
+      out[outOffset + 2 * plane + p] = src[q + 2] * s2 + o2;
+    }
+    return;
+  }
+
+  const tx = axisTaps(sw, dw, method);
+  const ty = axisTaps(sh, dh, method);
+
+  // Horizontal pass: sh rows of dw interleaved rgb floats.
+  const rows = scratchOf(sh * dw * 3);
+  for (let y = 0; y < sh; y++) {
+    const srcRow = y * sw * 3;
+    const rowOut = y * dw * 3;
+    for (let x = 0; x < dw; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = tx.start[x], end = tx.start[x + 1]; k < end; k++) {
+        const q = srcRow + tx.index[k] * 3;
+        const w = tx.weight[k];
+        r += src[q] * w;
+        g += src[q + 1] * w;
+        b += src[q + 2] * w;
+      }
+      const o = rowOut + x * 3;
+      rows[o] = r;
+      rows[o + 1] = g;
+      rows[o + 2] = b;
+    }
+  }
+
+  // Vertical pass, normalising into the three planes.
+  for (let y = 0; y < dh; y++) {
+    const kStart = ty.start[y];
+    const kEnd = ty.start[y + 1];
+    const p0 = outOffset + y * dw;
+    for (let x = 0; x < dw; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = kStart; k < kEnd; k++) {
+        const q = (ty.index[k] * dw + x) * 3;
+        const w = ty.weight[k];
+        r += rows[q] * w;
+        g += rows[q + 1] * w;
+        b += rows[q + 2] * w;
+      }
+      out[p0 + x] = r * s0 + o0;
+      out[p0 + plane + x] = g * s1 + o1;
+      out[p0 + 2 * plane + x] = b * s2 + o2;
+    }
+  }
+}
+
+/**
+ * VAE decoder output (planar CHW in [-1,1], at `offset` in a batch) -> packed rgb24, rounded and
+ * clamped.
+ */
+export function planarToRgb24(src: Float32Array, offset: number, size: Size, out = new Uint8Array(size.width * size.height * 3)): Uint8Array {
+  const plane = size.width * size.height;
+  if (src.length < offset + 3 * plane) throw new RangeError('planar tensor too small for the image');
+  for (let p = 0, q = 0; p < plane; p++, q += 3) {
+    // (v + 1) * 127.5 + 0.5, truncated: round-half-up; Uint8ClampedArray-like clamping by hand.
+    for (let c = 0; c < 3; c++) {
+      const v = (src[offset + c * plane + p] + 1) * 127.5 + 0.5;
+      out[q + c] = v <= 0 ? 0 : v >= 255 ? 255 : v | 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Messages between InferenceEngine (main thread) and the inference worker.
+ *
+ * Start-up: the worker gets a WorkerInit as `workerData`, opens the bundle and answers `ready`
+ * (with the engine info) or `init-error`, after which it exits.
+ *
+ * Per batch: the main thread copies the frames' pixels into ONE ArrayBuffer and transfers it with
+ * an `infer` message (frames stay usable on the main thread; the copy is a memcpy of a few hundred
+ * KB at most). The worker runs batches one at a time, in arrival order, and answers `result` (each
+ * edited image in its own transferred ArrayBuffer) or `infer-error` with the same id.
+ *
+ * Shut-down: `close` is queued behind the batches already sent; the worker finishes them, releases
+ * every session, answers `closed` and exits.
+ *
+ * Clocks: `sentAt` is performance.timeOrigin + performance.now() of the sending thread, comparable
+ * across threads (each thread has its own timeOrigin).
+ */
+import type { SerializedError } from './errors.js';
+import type { Size } from './preprocess.js';
+import type { EnsembleMode, FrameInference } from './types.js';
+
+export interface WorkerInit {
+  bundleDir: string;
+  editor: string;
+  steps?: number;
+  providers: string[];
+  ensemble: EnsembleMode;
+  topK: number;
+  intraOpThreads?: number;
+  noiseSeed: number;
+}
+
+/** What the engine reports about itself (also the `ready` payload). */
+export interface EngineInfo {
+  /** Bundle name and version (manifest). */
+  name: string;
+  version: string;
+  bundleDir: string;
+  labels: string[];
+  /** Editor name from the manifest, or 'none'. */
+  editor: string;
+  editorKind: 'consistency' | 'ddim-ip2p' | null;
+  /** Unet evaluations per frame (DDIM: batches of 2); 0 when the editor is off. */
+  steps: number;
+  timesteps: number[];
+  /** Execution provider of the editor's unet, or of the classifier when the editor is off. */
+  provider: string;
+  /** Execution provider per session: classifier, vaeEncoder, vaeDecoder, unet. */
+  providers: Record<string, string>;
+  /** Classifier input size. */
+  inputSize: Size;
+  /** Edited image size (the VAE's input size); null when the editor is off. */
+  editSize: Size | null;
+  ensemble: EnsembleMode;
+  topK: number;
+  noiseSeed: number;
+  /** Free-form facts from the manifest (accuracy, training...). */
+  info?: Record<string, unknown>;
+}
+
+/** A frame inside the batch buffer of an `infer` message. */
+export interface WireFrame {
+  streamId: string;
+  width: number;
+  height: number;
+  byteOffset: number;
+  byteLength: number;
+}
+
+export type ToWorker =
+  | { type: 'infer'; id: number; sentAt: number; frames: WireFrame[]; pixels: ArrayBuffer }
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready'; info: EngineInfo }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'log'; message: string }
+  | { type: 'result'; id: number; results: FrameInference[] }
+  | { type: 'infer-error'; id: number; error: SerializedError }
+  | { type: 'closed' };
+
+/** Absolute milliseconds, comparable between threads. */
+export function absoluteNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,49 @@
+/**
+ * Turns one processed frame into its wire message: both images JPEG-encoded once, the header
+ * stamped with the send time. Times leave the server as epoch milliseconds; `capturedAt` is
+ * performance.now() of this process, so it is converted through performance.timeOrigin.
+ */
+import type { FrameInference } from '../model/types.js';
+import type { Frame } from '../stream/frame.js';
+import { encodeJpeg } from './jpeg.js';
+import { encodeFrameMessage, type FrameHeader, trimTopK } from './protocol.js';
+
+export interface FrameMessageOptions {
+  jpegQuality: number;
+  topK: number;
+}
+
+/** The edit is tiny (e.g. 32x32) and shown enlarged: spend the few extra bytes on fidelity. */
+const MIN_EDITED_QUALITY = 92;
+
+export interface FrameMessage {
+  payload: Buffer;
+  latencyMs: number;
+}
+
+export async function buildFrameMessage(frame: Frame, inference: FrameInference, options: FrameMessageOptions): Promise<FrameMessage> {
+  const [source, edited] = await Promise.all([
+    encodeJpeg(frame, options.jpegQuality),
+    inference.editedImage === null ? null : encodeJpeg(inference.editedImage, Math.max(options.jpegQuality, MIN_EDITED_QUALITY)),
+  ]);
+  const now = performance.now();
+  const latencyMs = Math.max(0, now - frame.capturedAt);
+  const header: Omit<FrameHeader, 'images'> = {
+    type: 'frame',
+    streamId: frame.streamId,
+    seq: frame.seq,
+    ptsMs: frame.ptsMs,
+    capturedAt: Math.round(performance.timeOrigin + frame.capturedAt),
+    sentAt: Math.round(performance.timeOrigin + now),
+    latencyMs: Math.round(latencyMs * 10) / 10,
+    discontinuity: frame.discontinuity,
+    ...(frame.meta?.truth === undefined ? {} : { truth: frame.meta.truth }),
+    ...(frame.meta?.corruption === undefined ? {} : { corruption: frame.meta.corruption }),
+    source: trimTopK(inference.source, options.topK),
+    edited: inference.edited === null ? null : trimTopK(inference.edited, options.topK),
+    ensemble: trimTopK(inference.ensemble, options.topK),
+    changed: inference.ensemble.label !== inference.source.label,
+    timings: inference.timings,
+  };
+  return { payload: encodeFrameMessage(header, source, edited), latencyMs };
+}

@@ -1,0 +1,125 @@
+/**
+ * Prometheus metrics (own Registry, so several servers in one process never collide) and the
+ * per-stream rolling statistics behind the `stats` message: one call from the pipeline feeds both.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StageTimings } from '../model/types.js';
+import type { StreamRegistry } from './stream-registry.js';
+import type { StreamState } from './types.js';
+
+const PREFIX = 'decorruptor_';
+
+/** Stages of StageTimings reported as `stage` label values. */
+const STAGES = ['queue', 'preprocess', 'classify', 'encode', 'unet', 'decode', 'ensemble', 'total'] as const;
+type Stage = (typeof STAGES)[number];
+const STAGE_FIELDS: Record<Stage, keyof StageTimings> = {
+  queue: 'queueMs',
+  preprocess: 'preprocessMs',
+  classify: 'classifyMs',
+  encode: 'encodeMs',
+  unet: 'unetMs',
+  decode: 'decodeMs',
+  ensemble: 'ensembleMs',
+  total: 'totalMs',
+};
+
+/** Why the server did not send a frame to someone. */
+export type SkipReason = 'slow_client' | 'superseded';
+
+export class PipelineMetrics {
+  readonly registry = new Registry();
+  readonly #streams: StreamRegistry;
+
+  readonly #processed = new Counter({ name: `${PREFIX}frames_processed_total`, help: 'Frames that came out of inference, per stream.', labelNames: ['stream'], registers: [this.registry] });
+  readonly #dropped = new Counter({ name: `${PREFIX}frames_dropped_total`, help: 'Frames dropped before inference (live sources keep only the newest), per stream.', labelNames: ['stream', 'reason'], registers: [this.registry] });
+  readonly #latency = new Histogram({
+    name: `${PREFIX}capture_to_send_ms`,
+    help: 'Milliseconds from reading a frame off the source to handing it to the client sockets.',
+    labelNames: ['stream'],
+    buckets: [5, 10, 20, 35, 50, 75, 100, 150, 250, 400, 600, 1000, 1500, 2000],
+    registers: [this.registry],
+  });
+  readonly #batchSize = new Histogram({ name: `${PREFIX}batch_size`, help: 'Frames per inference batch.', buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [this.registry] });
+  readonly #stageMs = new Histogram({
+    name: `${PREFIX}inference_stage_ms`,
+    help: 'Milliseconds per inference stage, per batch.',
+    labelNames: ['stage'],
+    buckets: [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+    registers: [this.registry],
+  });
+  readonly #clients = new Gauge({ name: `${PREFIX}ws_clients`, help: 'Connected WebSocket clients.', registers: [this.registry] });
+  readonly #skipped = new Counter({ name: `${PREFIX}ws_frames_skipped_total`, help: 'Frame sends skipped: slow_client (socket buffer over the limit), superseded (a newer frame of the stream replaced it before encoding).', labelNames: ['reason'], registers: [this.registry] });
+  readonly #clientErrors = new Counter({ name: `${PREFIX}ws_client_errors_total`, help: 'Client messages refused, by error code.', labelNames: ['code'], registers: [this.registry] });
+  readonly #sourceUp = new Gauge({ name: `${PREFIX}source_up`, help: '1 while a source is running, else 0.', labelNames: ['stream'], registers: [this.registry] });
+  readonly #outages = new Counter({ name: `${PREFIX}source_outages_total`, help: 'Times a running source lost its input and went into reconnecting (one per outage, however many attempts).', labelNames: ['stream'], registers: [this.registry] });
+
+  constructor(streams: StreamRegistry, options: { defaultMetrics?: boolean } = {}) {
+    this.#streams = streams;
+    // collect() runs with `this` bound to the gauge, so the registry is captured here.
+    const streamsRef = streams;
+    new Gauge({
+      name: `${PREFIX}stream_fps`,
+      help: 'Frames per second published per stream, over the last few seconds.',
+      labelNames: ['stream'],
+      registers: [this.registry],
+      collect() {
+        for (const s of streamsRef.statsSummaries(performance.now())) this.set({ stream: s.id }, s.fps);
+      },
+    });
+    // Process metrics, among them event-loop lag (nodejs_eventloop_lag_*): the symptom of
+    // anything that blocks the main thread (an onnxruntime call outside the worker, say).
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  // ---- called by the pipeline --------------------------------------------------------------------
+
+  /** A frame came out of inference. `PipelineServer.publishFrame` calls this itself. */
+  frameProcessed(streamId: string): void {
+    this.#processed.inc({ stream: streamId });
+    this.#streams.stats(streamId).recordFrame(performance.now());
+  }
+
+  /** Frames the pipeline dropped (e.g. a live source's stale frames). */
+  framesDropped(streamId: string, count: number, reason = 'stale'): void {
+    if (count <= 0) return;
+    this.#dropped.inc({ stream: streamId, reason }, count);
+    this.#streams.stats(streamId).addDropped(count);
+  }
+
+  /** One inference batch ran. */
+  batch(size: number, timings?: StageTimings): void {
+    this.#batchSize.observe(size);
+    if (timings === undefined) return;
+    for (const stage of STAGES) this.#stageMs.observe({ stage }, timings[STAGE_FIELDS[stage]]);
+  }
+
+  /** Capture-to-send latency of one frame. `PipelineServer.publishFrame` calls this itself. */
+  latency(streamId: string, ms: number): void {
+    this.#latency.observe({ stream: streamId }, ms);
+    this.#streams.stats(streamId).recordLatency(ms);
+  }
+
+  // ---- called by the server ----------------------------------------------------------------------
+
+  framesSkipped(reason: SkipReason, count = 1): void {
+    if (count > 0) this.#skipped.inc({ reason }, count);
+  }
+
+  clientCount(count: number): void {
+    this.#clients.set(count);
+  }
+
+  clientError(code: string): void {
+    this.#clientErrors.inc({ code });
+  }
+
+  sourceState(streamId: string, state: StreamState, previous: StreamState | undefined): void {
+    this.#sourceUp.set({ stream: streamId }, state === 'running' ? 1 : 0);
+    if (state === 'reconnecting' && previous !== 'reconnecting') this.#outages.inc({ stream: streamId });
+  }
+
+  /** Prometheus text exposition. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,54 @@
+/** Shapes the server shares with the code that drives it (the pipeline and the CLI). */
+
+/** Structured logger; any object with these four methods will do (wrap pino etc. to match). */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const ignore = (): void => {};
+export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+/**
+ * Lifecycle of a source as the dashboard shows it.
+ * starting -> running -> (reconnecting -> running)* -> ended (a replayed file finished) | error (gave up).
+ */
+export type StreamState = 'starting' | 'running' | 'reconnecting' | 'ended' | 'error';
+export const STREAM_STATES: readonly StreamState[] = ['starting', 'running', 'reconnecting', 'ended', 'error'];
+
+export interface StreamStateUpdate {
+  state: StreamState;
+  /** Why, for people: e.g. the last line of ffmpeg's stderr. */
+  message?: string;
+  /** Restart attempt number while reconnecting (1 for the first retry). */
+  attempt?: number;
+}
+
+export interface StreamDescriptor {
+  id: string;
+  /** Source URL; credentials are redacted before it leaves the server. */
+  url?: string;
+}
+
+/** Facts about the running model, sent to each client in `hello`. */
+export interface ServerInfo {
+  /** Application version. */
+  version: string;
+  /** Class names, index order. */
+  labels: string[];
+  /** Free-form model facts: bundle name, editor, steps, provider... */
+  model: Record<string, unknown>;
+  /** Corruption specs the dashboard may offer in its per-stream picker (needs a setCorruption handler). */
+  corruptions?: string[];
+}
+
+/** Hooks for client requests that only the pipeline can carry out. */
+export interface ServerHandlers {
+  /**
+   * A client asked to change the synthetic corruption of a stream (null: none). Throw to refuse:
+   * the client gets an error with code REJECTED and the thrown error's message.
+   */
+  setCorruption?(streamId: string, corruption: string | null): void | Promise<void>;
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Frame } from '../../src/stream/frame.js';
+import { fairMerge } from '../../src/stream/operators/fair-merge.js';
+import { latestFrame } from '../../src/stream/operators/latest-frame.js';
+import { framesOf, marbleScheduler } from '../helpers/stream-frames.js';
+
+const a = framesOf('a');
+const b = framesOf('b');
+const c = framesOf('c');
+
+describe('fairMerge', () => {
+  it('serves streams round-robin when more frames wait than fit in a batch', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const fast = hot('  -1234-----|', a);
+      const slow = hot('  --1-------|', b);
+      const other = hot(' ---1------|', c);
+      const ready = hot(' -----r-r-r-r');
+      const expected = '  -----x-y-z|';
+      // A plain merge + batch would give [a1,a2] [a3,a4] [b1,c1]: the fast stream first.
+      expectObservable(fairMerge([fast, slow, other], { ready$: ready, maxBatch: 2 })).toBe(expected, {
+        x: [a[1], b[1]],
+        y: [c[1], a[2]],
+        z: [a[3], a[4]],
+      });
+    });
+  });
+
+  it('waits maxWaitMs after the first frame when the consumer is idle, and not at all once full', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const first = hot('  --1--------2-3---', a);
+      const second = hot(' ----1--------2---', b);
+      const ready = hot('  r--------r-------');
+      const expected = '   ------x------y---';
+      expectObservable(fairMerge([first, second], { ready$: ready, maxBatch: 3, maxWaitMs: 4 })).toBe(expected, {
+        x: [a[1], b[1]],
+        y: [a[2], b[2], a[3]],
+      });
+    });
+  });
+
+  it('sends frames that were already waiting at once when demand arrives', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const input = hot('  -12------', a);
+      const ready = hot('  -----r---');
+      expectObservable(fairMerge([input], { ready$: ready, maxBatch: 4, maxWaitMs: 50 })).toBe('-----x---', {
+        x: [a[1], a[2]],
+      });
+    });
+  });
+
+  it('emits one batch per demand, never an empty one', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const input = hot('  -1-2-3456------|', a);
+      const ready = hot('  r-r-r------rr-r-');
+      // While the worker keeps up, every demand finds nothing waiting and takes the next frame as
+      // it comes (maxWaitMs 0); a4..a6 arrive with no demand and wait; the last demand finds
+      // nothing and no empty batch is sent.
+      expectObservable(fairMerge([input], { ready$: ready, maxBatch: 2 })).toBe('-x-y-z-----vw--|', {
+        x: [a[1]],
+        y: [a[2]],
+        z: [a[3]],
+        v: [a[4], a[5]],
+        w: [a[6]],
+      });
+    });
+  });
+
+  it('completes only after the remaining frames went out on demand', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const input = hot('  -12|', a);
+      const ready = hot('  ----r--r');
+      expectObservable(fairMerge([input], { ready$: ready, maxBatch: 1 })).toBe('----x--(y|)', {
+        x: [a[1]],
+        y: [a[2]],
+      });
+    });
+  });
+
+  it('passes an input error through and unsubscribes everything', () => {
+    marbleScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const failing = hot(' -1-#', a);
+      const healthy = hot(' -1----', b);
+      const ready = hot('   ------');
+      expectObservable(fairMerge([failing, healthy], { ready$: ready, maxBatch: 2 })).toBe('---#');
+      expectSubscriptions(healthy.subscriptions).toBe('^--!');
+      expectSubscriptions(ready.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('propagates unsubscription to every input and to ready$', () => {
+    marbleScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const first = hot('  -1-2-3-4', a);
+      const second = hot(' --1-2-3-', b);
+      const ready = hot('  r-------');
+      expectObservable(fairMerge([first, second], { ready$: ready, maxBatch: 2 }), '^----!').toBe('-x----', {
+        x: [a[1]],
+      });
+      expectSubscriptions(first.subscriptions).toBe('^----!');
+      expectSubscriptions(second.subscriptions).toBe('^----!');
+      expectSubscriptions(ready.subscriptions).toBe('^----!');
+    });
+  });
+
+  it('with latestFrame gates on the same ready$, each batch holds the newest frame of every live stream', () => {
+    const dropped: Frame[] = [];
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const ready = hot('  r-------r-----r----r');
+      const fast = hot('   -1-2-3-4-5-6-7-8-|', a);
+      const slow = hot('   ----1-------2----|', b);
+      const gate = latestFrame(ready, (frame: Frame) => dropped.push(frame));
+      const batches = fairMerge([fast.pipe(gate), slow.pipe(gate)], { ready$: ready, maxBatch: 4 });
+      // 0: demand, nothing held -> a1 goes alone as it comes. b1 comes while the worker is busy:
+      // it waits for the next demand (8), with a4, the newest of the fast stream (a2, a3 dropped).
+      expectObservable(batches).toBe('-x------y-----z----(w|)', {
+        x: [a[1]],
+        y: [b[1], a[4]],
+        z: [b[2], a[7]],
+        w: [a[8]],
+      });
+    });
+    assert.deepEqual(
+      dropped.map((frame) => `${frame.streamId}${frame.seq}`),
+      ['a2', 'a3', 'a5', 'a6'],
+    );
+  });
+
+  it('completes at once with no inputs, and rejects unusable options', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      expectObservable(fairMerge([], { ready$: hot('r'), maxBatch: 1 })).toBe('|');
+    });
+    assert.throws(() => fairMerge([], { ready$: new Array<never>() as never, maxBatch: 0 }), RangeError);
+    assert.throws(() => fairMerge([], { ready$: new Array<never>() as never, maxBatch: 1, maxWaitMs: -1 }), RangeError);
+  });
+});

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Trains every model in order, resuming each stage from its last checkpoint, then exports the bundle.
+# Stages that are already complete return at once. Usage: nohup bash training/pipeline.sh > training/pipeline.log 2>&1 &
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-/usr/bin/python3}
+TEACHER_STEPS=${TEACHER_STEPS:-6000}
+CM_STEPS=${CM_STEPS:-2000}
+
+wait_for_other() {  # a stage may already run in the background (started by hand): wait for it
+  while pgrep -f "python3 $1" > /dev/null; do sleep 20; done
+}
+
+wait_for_other vae.py
+$PY vae.py --ch 48 --blocks 1 --epochs 8
+wait_for_other teacher.py
+$PY teacher.py --steps "$TEACHER_STEPS" --batch 64
+wait_for_other distill.py
+$PY distill.py --steps "$CM_STEPS" --batch 64
+# The classifier is independent of the editor chain; it may have been trained (or paused) separately.
+wait_for_other classifier.py
+$PY classifier.py
+$PY export.py
+node check_parity.mjs ../models/cifar10
