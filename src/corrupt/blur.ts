@@ -1,5 +1,5 @@
 /** Blur family: defocus, glass, motion, zoom, and the extra gaussian blur. */
-import { convolveSeparable, diskBlur, gaussianBlur, gaussianKernelWithRadius, motionBlur } from './filters.js';
+import { blurWithKernel, diskBlur, gaussianBlur, gaussianKernelWithRadius, motionBlur } from './filters.js';
 import { type FloatImage, createFloat, zoomCentered } from './image.js';
 import { DEFOCUS_BLUR, GAUSSIAN_BLUR, GLASS_BLUR, MOTION_BLUR, ZOOM_BLUR_COUNT, ZOOM_BLUR_STEP } from './params.js';
 import type { Rng } from './prng.js';
@@ -14,7 +14,7 @@ export function defocusBlur(img: FloatImage, severity: Severity, _rng: Rng, scal
   const [radius, aliasSigma] = DEFOCUS_BLUR[severity - 1];
   const disked = diskBlur(img, radius * scale.s, 'mirror');
   const k = gaussianKernelWithRadius(aliasSigma * scale.s, Math.max(1, Math.round(scale.s)));
-  return convolveSeparable(disked, k, k, 'mirror');
+  return blurWithKernel(disked, k, 'mirror');
 }
 
 /**

@@ -76,15 +76,24 @@ function convolveColumns(img: FloatImage, k: Float32Array, mode: Border): FloatI
   return out;
 }
 
+/** Kernels longer than this (never at 32x32, where sigma <= 1) are approximated by box passes. */
+const MAX_EXACT_GAUSSIAN_TAPS = 9;
+
 /**
  * skimage.filters.gaussian equivalent (spatial only; default border 'nearest', truncate 4).
- * Wide kernels (radius > 8, i.e. sigma > ~2, only reached on frames larger than 32 px) switch to
- * three box blurs with matched variance: O(1) per pixel, visually identical.
+ * Wide kernels switch to three box blurs with matched variance: O(1) per pixel, visually identical.
  */
 export function gaussianBlur(img: FloatImage, sigma: number, mode: Border = 'nearest', truncate = 4): FloatImage {
-  const k = gaussianKernel(sigma, truncate);
-  if (k.length > 17) return approxGaussianBlur(img, sigma, mode);
-  return convolveSeparable(img, k, k, mode);
+  return blurWithKernel(img, gaussianKernel(sigma, truncate), mode);
+}
+
+/** Separable blur by a symmetric normalised kernel; long ones go through box passes of equal variance. */
+export function blurWithKernel(img: FloatImage, k: Float32Array, mode: Border): FloatImage {
+  if (k.length <= MAX_EXACT_GAUSSIAN_TAPS) return convolveSeparable(img, k, k, mode);
+  const r = (k.length - 1) / 2;
+  let variance = 0;
+  for (let i = 0; i < k.length; i++) variance += k[i] * (i - r) ** 2;
+  return approxGaussianBlur(img, Math.sqrt(variance), mode);
 }
 
 /** Three successive box blurs whose summed variance is sigma^2 (widths as in Kovesi's "boxes for gauss"). */
@@ -176,43 +185,67 @@ export function diskBlur(img: FloatImage, radius: number, mode: Border): FloatIm
   for (let y = 0; y < ph; y++) {
     const prow = y * stride;
     const srow = y * pw * c;
-    for (let x = 0; x < pw; x++) {
-      for (let ch = 0; ch < c; ch++) {
-        prefix[prow + (x + 1) * c + ch] = prefix[prow + x * c + ch] + padded.data[srow + x * c + ch];
-      }
-    }
+    for (let i = 0; i < pw * c; i++) prefix[prow + c + i] = prefix[prow + i] + padded.data[srow + i];
   }
   const out = createFloat(w, h, c);
-  const inv = 1 / count;
+  const od = out.data;
+  const rowLen = w * c;
   for (let y = 0; y < h; y++) {
+    const o = y * rowLen;
     for (let j = 0; j < halfWidths.length; j++) {
       const hw = halfWidths[j];
       const prow = (y + j) * stride; // padded row y + R + (j - R)
-      let o = y * w * c;
-      for (let x = 0; x < w; x++) {
-        const hi = prow + (x + R + hw + 1) * c;
-        const lo = prow + (x + R - hw) * c;
-        for (let ch = 0; ch < c; ch++, o++) out.data[o] += (prefix[hi + ch] - prefix[lo + ch]) * inv;
-      }
+      const hi = prow + (R + hw + 1) * c; // prefix index of column x + hw + 1, at x = 0
+      const lo = prow + (R - hw) * c; // prefix index of column x - hw, at x = 0
+      for (let i = 0; i < rowLen; i++) od[o + i] += prefix[hi + i] - prefix[lo + i];
     }
   }
+  const inv = 1 / count;
+  for (let i = 0; i < od.length; i++) od[i] *= inv;
   return out;
 }
-
-/** Most line-kernel taps evaluated; longer kernels merge neighbouring taps (see motionBlur). */
-const MAX_MOTION_TAPS = 64;
 
 /**
  * ImageMagick-style motion blur: a one-sided line kernel of 2*ceil(radius)+1 taps with weights
  * exp(-i^2 / 2 sigma^2), tap i sampled at the nearest pixel i steps along `angleDeg`, edges clamped.
- * Taps below 1e-4 of the first weight are dropped. Kernels longer than 64 taps (large frames only)
- * merge runs of consecutive taps into one at their weighted mean distance, to bound the cost.
+ * Taps below 1e-4 of the first weight are dropped. Longer kernels (never at 32x32) run in two
+ * passes: a flat box of g taps, then one tap per run of g carrying the run's total weight, which
+ * replaces the gaussian by a staircase of step g ~ sqrt(taps) at a fraction of the cost.
  */
 export function motionBlur(img: FloatImage, radius: number, sigma: number, angleDeg: number): FloatImage {
-  const taps = lineTaps(radius, sigma);
+  const weights = lineWeights(radius, sigma);
   const a = (angleDeg * Math.PI) / 180;
   const cos = Math.cos(a);
   const sin = Math.sin(a);
+  if (weights.length <= MAX_EXACT_MOTION_TAPS) {
+    return applyLineTaps(img, weights.map((weight, distance) => ({ distance, weight })), cos, sin);
+  }
+  const g = Math.ceil(Math.sqrt(weights.length));
+  const box: LineTap[] = Array.from({ length: g }, (_, distance) => ({ distance, weight: 1 / g }));
+  const runs: LineTap[] = [];
+  for (let start = 0; start < weights.length; start += g) {
+    let weight = 0;
+    for (let i = start; i < Math.min(weights.length, start + g); i++) weight += weights[i];
+    runs.push({ distance: start, weight });
+  }
+  return applyLineTaps(applyLineTaps(img, box, cos, sin), runs, cos, sin);
+}
+
+/** Normalised one-sided gaussian weights, index = distance in pixels. */
+function lineWeights(radius: number, sigma: number): number[] {
+  const width = 2 * Math.ceil(radius) + 1;
+  const weights: number[] = [];
+  for (let i = 0; i < width; i++) {
+    const v = sigma > 0 ? Math.exp((-i * i) / (2 * sigma * sigma)) : i === 0 ? 1 : 0;
+    if (v < 1e-4) break;
+    weights.push(v);
+  }
+  const total = weights.reduce((x, y) => x + y, 0);
+  return weights.map((v) => v / total);
+}
+
+/** Sum of copies shifted by each tap's distance along (cos, sin), rounded to whole pixels, edges clamped. */
+function applyLineTaps(img: FloatImage, taps: LineTap[], cos: number, sin: number): FloatImage {
   const { width: w, height: h, channels: c } = img;
   const out = createFloat(w, h, c);
   const sd = img.data;
@@ -235,28 +268,4 @@ export function motionBlur(img: FloatImage, radius: number, sigma: number, angle
     }
   }
   return out;
-}
-
-/** Normalised (distance, weight) taps of the one-sided gaussian line kernel. */
-function lineTaps(radius: number, sigma: number): Array<{ distance: number; weight: number }> {
-  const width = 2 * Math.ceil(radius) + 1;
-  const weights: number[] = [];
-  for (let i = 0; i < width; i++) {
-    const v = sigma > 0 ? Math.exp((-i * i) / (2 * sigma * sigma)) : i === 0 ? 1 : 0;
-    if (v < 1e-4) break;
-    weights.push(v);
-  }
-  const total = weights.reduce((x, y) => x + y, 0);
-  const group = Math.ceil(weights.length / MAX_MOTION_TAPS);
-  const taps: Array<{ distance: number; weight: number }> = [];
-  for (let start = 0; start < weights.length; start += group) {
-    let wsum = 0;
-    let dsum = 0;
-    for (let i = start; i < Math.min(weights.length, start + group); i++) {
-      wsum += weights[i];
-      dsum += i * weights[i];
-    }
-    taps.push({ distance: dsum / wsum, weight: wsum / total });
-  }
-  return taps;
 }

@@ -199,8 +199,9 @@ export function resizeArea(src: FloatImage, outW: number, outH: number): FloatIm
   for (let y = 0; y < src.height; y++) {
     for (let x = 0; x < outW; x++) {
       const o = (y * outW + x) * c;
-      for (const [sx, wt] of xw[x]) {
-        const s = (y * src.width + sx) * c;
+      for (let t = xw.offsets[x]; t < xw.offsets[x + 1]; t++) {
+        const s = (y * src.width + xw.index[t]) * c;
+        const wt = xw.weight[t];
         for (let k = 0; k < c; k++) mid.data[o + k] += wt * src.data[s + k];
       }
     }
@@ -208,27 +209,40 @@ export function resizeArea(src: FloatImage, outW: number, outH: number): FloatIm
   const out = createFloat(outW, outH, c);
   const rowLen = outW * c;
   for (let y = 0; y < outH; y++) {
-    for (const [sy, wt] of yw[y]) {
-      for (let i = 0; i < rowLen; i++) out.data[y * rowLen + i] += wt * mid.data[sy * rowLen + i];
+    for (let t = yw.offsets[y]; t < yw.offsets[y + 1]; t++) {
+      const s = yw.index[t] * rowLen;
+      const wt = yw.weight[t];
+      for (let i = 0; i < rowLen; i++) out.data[y * rowLen + i] += wt * mid.data[s + i];
     }
   }
   return out;
 }
 
-function areaWeights(srcN: number, outN: number): Array<Array<[number, number]>> {
+/** Sparse resampling matrix in CSR form: taps offsets[i]..offsets[i+1]-1 feed output i. */
+interface AreaWeights {
+  offsets: Int32Array;
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+function areaWeights(srcN: number, outN: number): AreaWeights {
   const ratio = srcN / outN;
-  const result: Array<Array<[number, number]>> = [];
+  const offsets = new Int32Array(outN + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
   for (let i = 0; i < outN; i++) {
     const start = i * ratio;
     const end = (i + 1) * ratio;
-    const taps: Array<[number, number]> = [];
     for (let s = Math.floor(start); s < Math.min(srcN, Math.ceil(end)); s++) {
       const overlap = Math.min(end, s + 1) - Math.max(start, s);
-      if (overlap > 1e-9) taps.push([s, overlap / ratio]);
+      if (overlap > 1e-9) {
+        index.push(s);
+        weight.push(overlap / ratio);
+      }
     }
-    result.push(taps);
+    offsets[i + 1] = index.length;
   }
-  return result;
+  return { offsets, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }
 
 /** Nearest-neighbour resize (pixel centres aligned). */

@@ -4,7 +4,7 @@
  * large frame gets CIFAR-sized noise specks instead of per-pixel noise that a downscale erases.
  */
 import type { FloatImage } from './image.js';
-import { type Rng, poissonFromNormal } from './prng.js';
+import { type Rng, poissonCdfTables, poissonQuantile } from './prng.js';
 import { GAUSSIAN_NOISE, IMPULSE_NOISE, SHOT_NOISE, SPECKLE_NOISE } from './params.js';
 import type { FrameScale } from './scale.js';
 import type { Severity } from './types.js';
@@ -37,12 +37,15 @@ export function gaussianNoise(img: FloatImage, severity: Severity, rng: Rng, sca
   return { ...img, data: out };
 }
 
+/** Poisson(x * rate) / rate, exact, by inverse CDF (the input is 8-bit, so 256 tables cover it). */
 export function shotNoise(img: FloatImage, severity: Severity, rng: Rng, scale: FrameScale): FloatImage {
   const rate = SHOT_NOISE[severity - 1];
-  const z = rng.normals(cellCount(img, scale.grain));
+  const tables = poissonCdfTables(rate);
+  const u = rng.uniforms(cellCount(img, scale.grain));
   const out = new Float32Array(img.data.length);
   forEachGrainCell(img, scale.grain, (i, cell) => {
-    out[i] = poissonFromNormal(img.data[i] * rate, z[cell]) / rate;
+    const level = Math.min(255, Math.max(0, Math.round(img.data[i] * 255)));
+    out[i] = poissonQuantile(tables[level], u[cell]) / rate;
   });
   return { ...img, data: out };
 }

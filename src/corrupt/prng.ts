@@ -96,31 +96,43 @@ export class Rng {
   }
 }
 
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+/**
+ * Inverse-CDF tables of Poisson(level / 255 * rate) for the 256 byte levels, so a Poisson draw is a
+ * binary search with one uniform. Sharing that uniform across a noise grain cell keeps each pixel's
+ * own rate. Tables stop where the upper tail is below 1e-12; cached per rate (a few per process).
+ */
+const poissonTables = new Map<number, Float64Array[]>();
+
+export function poissonCdfTables(rate: number): Float64Array[] {
+  let tables = poissonTables.get(rate);
+  if (!tables) {
+    tables = [];
+    for (let level = 0; level < 256; level++) {
+      const lambda = (level / 255) * rate;
+      const cdf: number[] = [];
+      let p = Math.exp(-lambda); // > 0 for lambda < 745
+      let sum = p;
+      cdf.push(sum);
+      for (let k = 1; sum < 1 - 1e-12 && k < lambda + 30 * Math.sqrt(lambda) + 30; k++) {
+        p *= lambda / k;
+        sum += p;
+        cdf.push(sum);
+      }
+      tables.push(Float64Array.from(cdf));
+    }
+    poissonTables.set(rate, tables);
+  }
+  return tables;
 }
 
-/**
- * A Poisson(lambda) draw driven by one standard normal z, so neighbouring pixels can share a
- * draw (noise grain) while keeping their own rate. Small rates invert the exact CDF at
- * u = Phi(z); from lambda >= 40 on the normal approximation is used (skew < 0.16).
- */
-export function poissonFromNormal(lambda: number, z: number): number {
-  if (lambda <= 0) return 0;
-  if (lambda >= 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * z));
-  const u = normalCdf(z);
-  let k = 0;
-  let p = Math.exp(-lambda);
-  let cdf = p;
-  while (cdf < u && k < 200) {
-    k++;
-    p *= lambda / k;
-    cdf += p;
+/** Smallest k with cdf[k] >= u (the last k when rounding leaves u above the table). */
+export function poissonQuantile(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid] >= u) hi = mid;
+    else lo = mid + 1;
   }
-  return k;
+  return lo;
 }

@@ -1,8 +1,11 @@
 /** How a live source restarts ffmpeg after it exits, crashes or stalls. */
 export interface RestartPolicy {
-  /** Consecutive failed runs tolerated; the next failure ends the source with SOURCE_FAILED. */
+  /**
+   * Consecutive failed restarts tolerated; the next failure ends the source with SOURCE_FAILED.
+   * Infinity: retry forever (a camera that may come back after hours).
+   */
   maxAttempts: number;
-  /** Ceiling of the first retry delay; each further attempt doubles it... */
+  /** Ceiling of the first restart delay; each further attempt doubles it... */
   initialDelayMs: number;
   /** ...up to this ceiling. */
   maxDelayMs: number;

@@ -53,6 +53,7 @@ export function decodePlan(input: SourceInput, output: DecodeOutput): DecodePlan
       break;
     case 'file':
     case 'http':
+    case 'network':
       break;
   }
   const outputOptions = [
@@ -97,6 +98,7 @@ function ffmpegInput(input: SourceInput): string {
       return input.graph;
     case 'rtsp':
     case 'http':
+    case 'network':
       return input.url;
   }
 }
@@ -148,6 +150,13 @@ export class DecodeProcess {
         trackChild(child);
         child.once('exit', (code, signal) => {
           exit = { code, signal };
+          settle();
+        });
+        // A failed spawn (e.g. FFMPEG_PATH points nowhere) emits 'error' and never 'exit'.
+        child.once('error', (error) => {
+          if (child.pid !== undefined) return;
+          exit = { code: null, signal: null, startError: error };
+          output.destroy();
           settle();
         });
         if (this.#killSignal) child.kill(this.#killSignal);

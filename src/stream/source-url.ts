@@ -9,6 +9,8 @@ export type SourceInput =
   | { kind: 'file'; url: string; path: string }
   | { kind: 'rtsp'; url: string }
   | { kind: 'http'; url: string; hls: boolean }
+  /** Other network protocols ffmpeg reads as they are: rtmp(s)://, srt://, udp://, tcp://. */
+  | { kind: 'network'; url: string; protocol: string }
   | { kind: 'v4l2'; url: string; device: string }
   | {
       kind: 'lavfi';
@@ -20,14 +22,17 @@ export type SourceInput =
 
 export type SourceKind = SourceInput['kind'];
 
+const OTHER_NETWORK_PROTOCOLS = new Set(['rtmp', 'rtmps', 'srt', 'udp', 'tcp']);
+
 const SUPPORTED_FORMS =
-  'a file path, file://, rtsp://, rtsps://, http(s):// (HLS included), /dev/videoN or lavfi:<filtergraph>';
+  'a file path, file://, rtsp(s)://, http(s):// (HLS included), rtmp(s)://, srt://, udp://, tcp://, /dev/videoN or lavfi:<filtergraph>';
 
 /**
  * Classifies a source string:
  *   "clips/a.mp4", "/abs/a.mp4", "file:///abs/a.mp4" -> file
  *   "rtsp://cam/stream" -> rtsp (decoded over TCP)
  *   "https://host/live.m3u8" -> http, hls: true
+ *   "srt://host:9000", "rtmp://host/app/key", "udp://@:1234" -> network
  *   "/dev/video0" -> v4l2
  *   "lavfi:testsrc2=size=640x480:rate=30" -> lavfi, fps 30
  * @throws InvalidSourceError (code SOURCE_INVALID) for an empty string, an empty lavfi graph or an
@@ -58,6 +63,7 @@ export function parseSourceUrl(url: string): SourceInput {
     case 'https':
       return { kind: 'http', url: text, hls: isHlsUrl(text) };
     default:
+      if (OTHER_NETWORK_PROTOCOLS.has(scheme)) return { kind: 'network', url: text, protocol: scheme };
       throw new InvalidSourceError(`unsupported scheme "${scheme}://"; expected ${SUPPORTED_FORMS}`, { url });
   }
 }

@@ -7,7 +7,7 @@ import {
   SourceFailedError,
   SourceUnreadableError,
 } from './errors.js';
-import { DecodeProcess, decodePlan, probe, type DecodeExit, type DecodePlan, type Fit, type ProbeResult } from './ffmpeg.js';
+import { DecodeProcess, decodeArgv, decodePlan, probe, type DecodeExit, type DecodePlan, type Fit, type ProbeResult } from './ffmpeg.js';
 import type { Frame } from './frame.js';
 import { FrameReader } from './frame-reader.js';
 import { defaultModeFor, parseSourceUrl, type SourceInput } from './source-url.js';
@@ -18,13 +18,15 @@ export type SourceMode = 'live' | 'replay';
 export interface FrameSourceOptions {
   /** Stable id (config `sources[].id`), stamped on every frame as `streamId`. */
   id: string;
-  /** Source string, see parseSourceUrl: file path, rtsp://, http(s)://, /dev/videoN, lavfi:<graph>. */
+  /** Source string, see parseSourceUrl: file path, rtsp://, http(s)://, srt://..., /dev/videoN, lavfi:<graph>. */
   url: string;
   /** Default: 'replay' for files, 'live' for everything else. */
   mode?: SourceMode;
   /**
-   * Read at the input's own frame rate (ffmpeg -re) instead of as fast as possible.
-   * Default: true for live files and lavfi graphs (which would otherwise race), false otherwise.
+   * Read at the input's own frame rate (ffmpeg -re) instead of as fast as possible. Applies to
+   * files, lavfi graphs and http(s) (which would otherwise race); cameras, RTSP and other network
+   * streams are paced by their sender, and -re would only add latency there, so it is ignored.
+   * Default: true in live mode, false in replay mode.
    */
   realtime?: boolean;
   /** Display size of the decoded frames. */
@@ -33,16 +35,19 @@ export interface FrameSourceOptions {
   /** Keep the aspect ratio by cutting the overflow ('crop') or letterboxing ('pad'). */
   fit: Fit;
   /**
-   * Resample to this frame rate (ffmpeg fps filter: repeats or drops frames). When unset the
-   * source rate is kept, and ptsMs uses the lavfi rate or ffprobe's rate for files; for cameras
-   * and network streams ptsMs then falls back to wall-clock time since the run's first frame.
+   * Frame-rate cap. When the source's rate is known (files: ffprobe; lavfi: the graph) and not
+   * above the cap, nothing changes. Otherwise ffmpeg's fps filter resamples to exactly this rate
+   * (dropping frames; for a camera of unknown rate slower than the cap, repeating some).
+   * ptsMs uses the resulting rate; with neither a cap nor a known rate (cameras, network streams)
+   * it falls back to wall-clock time since the run's first frame.
    */
-  fps?: number;
+  fps?: number | undefined;
   /** Live: restart ffmpeg after this long without a frame. Replay: fail. Default 5000. */
   stallTimeoutMs?: number;
   /** Replay: frames emitted but not yet `release`d before ffmpeg is paused. Default 32. */
   maxInFlight?: number;
-  restart?: Partial<RestartPolicy>;
+  /** Live restarts; `maxAttempts: null` (or Infinity) retries forever. */
+  restart?: Partial<Omit<RestartPolicy, 'maxAttempts'>> & { maxAttempts?: number | null | undefined };
 }
 
 export type SourceState = 'starting' | 'running' | 'reconnecting' | 'ended' | 'error';
@@ -156,17 +161,25 @@ export class FrameSource {
     this.states$ = this.#states.asObservable();
     this.#width = options.width;
     this.#height = options.height;
-    this.#fps = options.fps ?? (input.kind === 'lavfi' ? input.fps : probed?.fps);
+    const sourceRate = input.kind === 'lavfi' ? input.fps : probed?.fps;
+    const cap = options.fps;
+    const resample = cap !== undefined && !(sourceRate !== undefined && sourceRate <= cap);
+    this.#fps = resample ? cap : sourceRate;
     this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.#maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.#restart = { ...DEFAULT_RESTART_POLICY, ...options.restart };
-    const paced = input.kind === 'file' || input.kind === 'lavfi';
+    const { maxAttempts, ...restart } = options.restart ?? {};
+    this.#restart = {
+      ...DEFAULT_RESTART_POLICY,
+      ...withoutUndefined(restart),
+      maxAttempts: maxAttempts === null ? Infinity : maxAttempts ?? DEFAULT_RESTART_POLICY.maxAttempts,
+    };
+    const paceable = input.kind === 'file' || input.kind === 'lavfi' || input.kind === 'http';
     this.#plan = decodePlan(input, {
       width: options.width,
       height: options.height,
       fit: options.fit,
-      fps: options.fps,
-      realtime: options.realtime ?? (this.mode === 'live' && paced),
+      fps: resample ? cap : undefined,
+      realtime: paceable && (options.realtime ?? this.mode === 'live'),
     });
   }
 
@@ -187,6 +200,11 @@ export class FrameSource {
     }
     const probed = input.kind === 'file' ? await probe(input, { sourceId: options.id }) : undefined;
     return new FrameSource(options, input, probed);
+  }
+
+  /** The ffmpeg command line this source runs, for logs (redact it: URLs may hold credentials). */
+  get ffmpegArgs(): string[] {
+    return decodeArgv(this.#plan);
   }
 
   /** Process id of the current ffmpeg, once spawned (tests kill it to simulate a crash). */
@@ -259,6 +277,7 @@ export class FrameSource {
     };
     this.#run = run;
     this.#paused = false;
+    this.#clearStallTimer();
     this.#setState({ state: 'starting', sourceId: this.id, attempt: this.#attempt, at: Date.now() });
     run.process.stdout.on('data', (chunk: Buffer) => this.#onChunk(run, chunk));
     void run.process.finished.then((exit) => this.#onRunFinished(run, exit));
@@ -372,14 +391,19 @@ export class FrameSource {
     });
   }
 
+  /** (Re)starts the countdown to declaring the current run stalled; called on every frame. */
   #armStallTimer(): void {
-    this.#clearStallTimer();
+    if (!this.#run || this.#paused) return;
+    if (this.#stallTimer) this.#stallTimer.refresh(); // cheaper than a new timer per frame
+    else this.#stallTimer = setTimeout(() => this.#onStall(), this.#stallTimeoutMs);
+  }
+
+  #onStall(): void {
+    this.#stallTimer = undefined;
     const run = this.#run;
     if (!run || this.#paused) return;
-    this.#stallTimer = setTimeout(() => {
-      run.killedFor = `no frame for ${this.#stallTimeoutMs} ms (stalled)`;
-      run.process.kill();
-    }, this.#stallTimeoutMs);
+    run.killedFor = `no frame for ${this.#stallTimeoutMs} ms (stalled)`;
+    run.process.kill(); // -> #onRunFinished, which restarts (live) or fails (replay)
   }
 
   #clearStallTimer(): void {
@@ -397,6 +421,7 @@ export class FrameSource {
   }
 
   #end(reason: 'end-of-input' | 'stopped'): void {
+    this.#run = undefined;
     this.#setState({ state: 'ended', sourceId: this.id, reason, at: Date.now() });
     this.#states.complete();
     this.#frames.complete();
@@ -437,9 +462,14 @@ function validateOptions(options: FrameSourceOptions): void {
   }
   if (options.maxInFlight !== undefined && !positiveInteger(options.maxInFlight)) problems.push('maxInFlight must be a positive integer');
   for (const [key, value] of Object.entries(options.restart ?? {})) {
-    if (value !== undefined && !nonNegative(value)) problems.push(`restart.${key} must be a number >= 0`);
+    const retryForever = key === 'maxAttempts' && (value === null || value === Infinity);
+    if (value !== undefined && !nonNegative(value) && !retryForever) problems.push(`restart.${key} must be a number >= 0`);
   }
   if (problems.length > 0) {
     throw new InvalidSourceError(problems.join('; '), { sourceId: options.id, url: String(options.url) });
   }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -37,4 +37,31 @@ describe('FrameSource.create (no ffmpeg needed)', () => {
     await source.stop();
     assert.equal(source.stats().state, 'ended');
   });
+
+  it('accepts retrying forever (null, as the config writes it, or Infinity)', async () => {
+    for (const maxAttempts of [null, Infinity]) {
+      const source = await FrameSource.create({ ...valid, restart: { maxAttempts } });
+      await source.stop();
+    }
+  });
+
+  it('paces files and lavfi graphs in live mode, never cameras or RTSP', async () => {
+    const args = async (change: Partial<FrameSourceOptions>) => (await FrameSource.create({ ...valid, ...change })).ffmpegArgs;
+    assert.ok((await args({})).includes('-re'), 'live lavfi: paced by default');
+    assert.ok(!(await args({ realtime: false })).includes('-re'));
+    assert.ok(!(await args({ url: 'rtsp://cam/1', realtime: true })).includes('-re'));
+    assert.ok(!(await args({ url: '/dev/video0', realtime: true })).includes('-re'));
+    assert.ok((await args({ url: 'https://host/clip.mp4', mode: 'live' })).includes('-re'));
+  });
+
+  it('treats fps as a cap: resamples only a source that is faster or of unknown rate', async () => {
+    const filter = async (change: Partial<FrameSourceOptions>) => {
+      const argv = (await FrameSource.create({ ...valid, ...change })).ffmpegArgs;
+      return argv[argv.indexOf('-vf') + 1];
+    };
+    assert.match((await filter({ url: 'lavfi:testsrc2=rate=30', fps: 10 }))!, /^fps=10,scale=/);
+    assert.match((await filter({ url: 'lavfi:testsrc2=rate=5', fps: 10 }))!, /^scale=/);
+    assert.match((await filter({ url: 'rtsp://cam/1', fps: 10 }))!, /^fps=10,scale=/);
+    assert.match((await filter({ url: 'rtsp://cam/1' }))!, /^scale=/);
+  });
 });

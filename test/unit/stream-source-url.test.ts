@@ -31,6 +31,14 @@ describe('parseSourceUrl', () => {
     assert.deepEqual(parseSourceUrl('http://host/clip.mp4'), { kind: 'http', url: 'http://host/clip.mp4', hls: false });
   });
 
+  it('reads other live protocols ffmpeg knows as network streams', () => {
+    assert.deepEqual(parseSourceUrl('srt://host:9000?mode=caller'), { kind: 'network', url: 'srt://host:9000?mode=caller', protocol: 'srt' });
+    assert.deepEqual(
+      ['rtmp://h/app/key', 'rtmps://h/app/key', 'udp://@:1234', 'tcp://h:5000'].map((url) => parseSourceUrl(url).kind),
+      ['network', 'network', 'network', 'network'],
+    );
+  });
+
   it('reads /dev/videoN as a V4L2 camera', () => {
     assert.deepEqual(parseSourceUrl('/dev/video2'), { kind: 'v4l2', url: '/dev/video2', device: '/dev/video2' });
     assert.equal(parseSourceUrl('/dev/videos.mp4').kind, 'file');
@@ -59,7 +67,7 @@ describe('parseSourceUrl', () => {
   });
 
   it('rejects empty strings, empty graphs and unknown schemes with SOURCE_INVALID', () => {
-    for (const url of ['', '   ', 'lavfi:', 'ftp://host/a.mp4', 'rtmp://host/live']) {
+    for (const url of ['', '   ', 'lavfi:', 'ftp://host/a.mp4', 'gopher://host/']) {
       assert.throws(
         () => parseSourceUrl(url),
         (error: unknown) => error instanceof InvalidSourceError && error instanceof SourceError && error.code === 'SOURCE_INVALID',

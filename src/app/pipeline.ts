@@ -1,0 +1,136 @@
+/**
+ * The pipeline's spine: sources -> (live: newest frame only) -> fair batching across streams ->
+ * the inference worker -> a sink (the WebSocket server, a JSONL file, an evaluator).
+ *
+ * Demand-driven: the batcher hands over a batch only when the worker asks (`ready$`), so a slow
+ * model makes live streams drop stale frames (counted) instead of queueing them, and replayed files
+ * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
+ */
+import { Subject, catchError, EMPTY, map, mergeMap, type Observable, type Subscription } from 'rxjs';
+import type { EngineError, FrameInference, InferenceEngine, StageTimings } from '../model/index.js';
+import { fairMerge, latestFrame, type Frame, type FrameSource, type SourceError, type SourceStateEvent } from '../stream/index.js';
+import type { Logger } from './logger.js';
+
+export interface PipelineStream {
+  source: FrameSource;
+  /** Applied to each frame that will be processed (after live dropping): corruption, ground truth. */
+  transform?: (frame: Frame) => Frame;
+}
+
+export interface PipelineSink {
+  frame(frame: Frame, inference: FrameInference): void;
+  batch?(size: number, timings: StageTimings): void;
+  dropped?(streamId: string, count: number): void;
+  state?(event: SourceStateEvent): void;
+}
+
+export interface PipelineOptions {
+  streams: PipelineStream[];
+  engine: InferenceEngine;
+  maxBatch: number;
+  maxWaitMs: number;
+  /**
+   * Batches handed to the worker before the previous one returned. 2 keeps the worker busy while a
+   * result travels back (replay throughput); 1 keeps live latency lowest. Default: 2 when any
+   * stream is replayed, else 1.
+   */
+  inFlight?: number;
+  sink: PipelineSink;
+  log: Logger;
+}
+
+export class Pipeline {
+  readonly #options: PipelineOptions;
+  readonly #ready$ = new Subject<void>();
+  readonly #subscriptions: Subscription[] = [];
+  readonly #sourceErrors: SourceError[] = [];
+  #processed = 0;
+  #stopped = false;
+
+  /** Resolves when every source has ended and every frame was processed; rejects if the worker dies. */
+  readonly done: Promise<void>;
+
+  private constructor(options: PipelineOptions) {
+    this.#options = options;
+    const { streams } = options;
+    for (const { source } of streams) {
+      this.#subscriptions.push(source.states$.subscribe((event) => this.#onState(event)));
+    }
+    const inputs = streams.map((stream) => this.#input(stream));
+    const inFlight = options.inFlight ?? (streams.some((s) => s.source.mode === 'replay') ? 2 : 1);
+    const batches$ = fairMerge(inputs, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs });
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#subscriptions.push(batches$.pipe(mergeMap((batch) => this.#infer(batch), inFlight)).subscribe({ complete: resolve, error: reject }));
+    });
+    for (const { source } of streams) source.start();
+    for (let i = 0; i < inFlight; i++) this.#ready$.next();
+  }
+
+  /** Starts every source; runs until they all end (replay) or `stop()` is called. */
+  static start(options: PipelineOptions): Pipeline {
+    return new Pipeline(options);
+  }
+
+  get processed(): number {
+    return this.#processed;
+  }
+
+  /** Errors of sources that gave up (the other streams carried on). */
+  get sourceErrors(): readonly SourceError[] {
+    return this.#sourceErrors;
+  }
+
+  /** Stops every source (ffmpeg ended, no orphans) and unsubscribes; in-flight batches are dropped. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all(this.#options.streams.map(({ source }) => source.stop()));
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+  }
+
+  #input({ source, transform }: PipelineStream): Observable<Frame> {
+    const { sink } = this.#options;
+    let frames$ = source.frames$.pipe(
+      // A source that gave up is reported through its state; the other streams carry on.
+      catchError(() => EMPTY),
+    );
+    if (source.mode === 'live') {
+      frames$ = frames$.pipe(latestFrame(this.#ready$, (dropped) => sink.dropped?.(dropped.streamId, 1)));
+    }
+    return transform ? frames$.pipe(map(transform)) : frames$;
+  }
+
+  async #infer(batch: Frame[]): Promise<void> {
+    const { engine, sink, log, streams } = this.#options;
+    try {
+      const results = await engine.infer(batch);
+      if (this.#stopped) return;
+      sink.batch?.(batch.length, results[0].timings);
+      batch.forEach((frame, i) => sink.frame(frame, results[i]));
+      this.#processed += batch.length;
+    } catch (error) {
+      if ((error as EngineError).code === 'ENGINE_WORKER_CRASHED' || (error as EngineError).code === 'ENGINE_CLOSED') throw error;
+      log.error('inference failed for a batch; its frames are skipped', { error: (error as Error).message, size: batch.length });
+    } finally {
+      for (const frame of batch) {
+        const stream = streams.find((s) => s.source.id === frame.streamId);
+        if (stream?.source.mode === 'replay') stream.source.release(1);
+      }
+      if (!this.#stopped) this.#ready$.next();
+    }
+  }
+
+  #onState(event: SourceStateEvent): void {
+    const { log, sink } = this.#options;
+    if (event.state === 'error') {
+      this.#sourceErrors.push(event.error);
+      log.error(`source ${event.sourceId} failed`, { error: event.error.message });
+    } else if (event.state === 'reconnecting') {
+      log.warn(`source ${event.sourceId} reconnecting`, { attempt: event.attempt, delayMs: event.delayMs, reason: event.reason });
+    } else {
+      log.debug(`source ${event.sourceId} ${event.state}`);
+    }
+    sink.state?.(event);
+  }
+}
+

@@ -1,0 +1,76 @@
+/**
+ * Turns configured sources into pipeline streams: the ffmpeg source itself, plus the per-frame
+ * transform that makes a test feed (a corruption schedule, switchable at run time) and, for the
+ * demo, the ground-truth label.
+ */
+import { corruptionSchedule, createCorruptionStage, parseCorruptionSpec } from '../corrupt/index.js';
+import type { SourceConfig } from '../config/index.js';
+import { FrameSource, type Frame } from '../stream/index.js';
+import type { Logger } from './logger.js';
+import type { PipelineStream } from './pipeline.js';
+
+/** How long each corruption of a cycling schedule lasts. */
+export const CORRUPTION_PERIOD_MS = 10_000;
+
+export type CorruptionSetting = string | readonly string[] | null;
+
+/** Validates a corruption setting ('fog:4', 'cycle', 'cycle:3' or a list); throws CorruptionError. */
+export function corruptionStage(setting: CorruptionSetting): ((frame: Frame) => Frame) | undefined {
+  if (setting === null || (Array.isArray(setting) && setting.length === 0)) return undefined;
+  const specs = typeof setting === 'string' ? (setting.startsWith('cycle') ? (setting as 'cycle') : [setting]) : setting;
+  if (typeof specs !== 'string') specs.forEach(parseCorruptionSpec);
+  return createCorruptionStage({ schedule: corruptionSchedule(specs, CORRUPTION_PERIOD_MS) });
+}
+
+export class ConfiguredStream implements PipelineStream {
+  readonly source: FrameSource;
+  readonly #label: ((frame: Frame) => Frame) | undefined;
+  #corrupt: ((frame: Frame) => Frame) | undefined;
+  #corruption: CorruptionSetting;
+
+  private constructor(source: FrameSource, corruption: CorruptionSetting, label?: (frame: Frame) => Frame) {
+    this.source = source;
+    this.#label = label;
+    this.#corruption = corruption;
+    this.#corrupt = corruptionStage(corruption);
+  }
+
+  static async create(
+    config: Pick<SourceConfig, 'id' | 'url' | 'mode' | 'realtime' | 'width' | 'height' | 'fit' | 'fps' | 'stallTimeoutMs' | 'restart' | 'corrupt'>,
+    options: { label?: (frame: Frame) => Frame; maxInFlight?: number } = {},
+  ): Promise<ConfiguredStream> {
+    const source = await FrameSource.create({
+      id: config.id,
+      url: config.url,
+      mode: config.mode,
+      realtime: config.realtime,
+      width: config.width,
+      height: config.height,
+      fit: config.fit,
+      fps: config.fps,
+      stallTimeoutMs: config.stallTimeoutMs,
+      maxInFlight: options.maxInFlight,
+      restart: config.restart,
+    });
+    return new ConfiguredStream(source, config.corrupt ?? null, options.label);
+  }
+
+  get corruption(): CorruptionSetting {
+    return this.#corruption;
+  }
+
+  /** Switches the test-feed corruption (null: clean); throws CorruptionError for a bad setting. */
+  setCorruption(setting: CorruptionSetting): void {
+    this.#corrupt = corruptionStage(setting);
+    this.#corruption = setting;
+  }
+
+  readonly transform = (frame: Frame): Frame => {
+    const labelled = this.#label ? this.#label(frame) : frame;
+    return this.#corrupt ? this.#corrupt(labelled) : labelled;
+  };
+}
+
+export function describeSources(streams: readonly ConfiguredStream[], log: Logger): void {
+  for (const s of streams) log.info(`source ${s.source.id}: ${s.source.input.kind} (${s.source.mode})`, s.corruption ? { corrupt: s.corruption } : undefined);
+}

@@ -1,0 +1,23 @@
+/** Thin wrapper over node:util parseArgs that turns its errors into UsageErrors (exit status 2). */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Parses an integer option, naming the flag when it is not one. */
+export function intOption(value: string | undefined, flag: string, min = -Infinity, max = Infinity): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag}: expected an integer${Number.isFinite(min) ? ` >= ${min}` : ''}${Number.isFinite(max) ? ` and <= ${max}` : ''}, got "${value}"`);
+  }
+  return n;
+}

@@ -1,0 +1,141 @@
+/** `decorruptor serve`: sources -> editor + classifier -> dashboard, /ws, /metrics. */
+import { effectiveSources, loadConfig, type Config, type ConfigOverrides } from '../../config/index.js';
+import { resolveSource } from '../../app/demo-source.js';
+import { createLogger, type Logger } from '../../app/logger.js';
+import { Pipeline } from '../../app/pipeline.js';
+import { onShutdownSignal } from '../../app/shutdown.js';
+import { ConfiguredStream, describeSources } from '../../app/streams.js';
+import { version } from '../../app/version.js';
+import { InferenceEngine } from '../../model/index.js';
+import { PipelineServer } from '../../server/index.js';
+import { CORRUPTION_TYPES } from '../../corrupt/index.js';
+import { intOption, parseCommandArgs } from '../args.js';
+
+const HELP = `Usage: decorruptor serve [options]
+
+Runs every configured source through the editor and classifier and serves the dashboard (GET /),
+the WebSocket stream (/ws), /healthz, /readyz and /metrics. With no source configured it plays the
+CIFAR-10 demo feed.
+
+Options:
+  -c, --config FILE     configuration file (default config/default.json)
+  -s, --source URL      a source (repeatable): file, rtsp://..., http(s)://..., /dev/videoN,
+                        lavfi:<graph>, demo; 'id=URL' names it. Replaces the configured sources.
+      --corrupt SPEC    corrupt the --source feeds: 'fog:4', 'cycle' or 'cycle:3'
+      --host HOST       listen address (default 127.0.0.1)
+  -p, --port PORT       listen port (default 8080; 0 picks a free one)
+      --bundle DIR      model bundle (default models/cifar10)
+      --editor NAME     editor from the bundle (cm, dpm) or none
+      --steps N         editor steps (cm: 1-8, default 4)
+      --log-level L     silent, error, warn, info, debug`;
+
+export function sourceOverrides(sources: string[] | undefined, corrupt: string | undefined): ConfigOverrides['sources'] {
+  if (!sources || sources.length === 0) return undefined;
+  return sources.map((text, i) => {
+    const named = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$/.exec(text);
+    const [id, url] = named && !/^[a-z]+:\/\//i.test(text) ? [named[1], named[2]] : [`s${i + 1}`, text];
+    return corrupt ? { id, url, corrupt } : { id, url };
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    config: { type: 'string', short: 'c' },
+    source: { type: 'string', short: 's', multiple: true },
+    corrupt: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    bundle: { type: 'string' },
+    editor: { type: 'string' },
+    steps: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = await loadConfig({
+    file: values.config,
+    overrides: {
+      ...(values['log-level'] ? { logLevel: values['log-level'] as Config['logLevel'] } : {}),
+      server: { host: values.host, port: intOption(values.port, 'port', 0, 65535) },
+      model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
+      sources: sourceOverrides(values.source, values.corrupt),
+    },
+  });
+  const log = createLogger(config.logLevel);
+  await serve(config, log);
+  return 0;
+}
+
+/** Starts everything; resolves once the pipeline has shut down (signal, or every source ended). */
+export async function serve(config: Config, log: Logger): Promise<void> {
+  const sources = effectiveSources(config);
+  const server = await PipelineServer.create({
+    config,
+    info: { version, labels: [], model: { loading: true }, corruptions: [...CORRUPTION_TYPES] },
+    log,
+    streams: sources.map(({ id, url }) => ({ id, url })),
+    handlers: { setCorruption: (streamId, corruption) => byId.get(streamId)?.setCorruption(corruption) },
+  });
+  const byId = new Map<string, ConfiguredStream>();
+  const { url } = await server.listen();
+  log.info(`dashboard on ${url}/  (WebSocket ${url.replace(/^http/, 'ws')}/ws)`);
+
+  const engine = await InferenceEngine.create({
+    bundleDir: config.model.bundle,
+    editor: config.model.editor,
+    steps: config.model.steps,
+    providers: config.model.providers,
+    ensemble: config.model.ensemble,
+    topK: config.model.topK,
+    log: (message) => log.info(message),
+  });
+  log.info(`model ${engine.info.name}: editor ${engine.info.editor} (${engine.info.steps} steps) on ${engine.info.provider}`);
+  server.setInfo({ labels: engine.info.labels, model: { ...engine.info } });
+  server.setModelReady(true);
+
+  const streams: ConfiguredStream[] = [];
+  for (const source of sources) {
+    const resolved = await resolveSource(source, config, log);
+    const stream = await ConfiguredStream.create(resolved.config, { label: resolved.label });
+    streams.push(stream);
+    byId.set(stream.source.id, stream);
+  }
+  describeSources(streams, log);
+
+  const pipeline = Pipeline.start({
+    streams,
+    engine,
+    maxBatch: config.batching.maxBatch,
+    maxWaitMs: config.batching.maxWaitMs,
+    log,
+    sink: {
+      frame: (frame, inference) => void server.publishFrame(frame, inference),
+      batch: (size, timings) => server.metrics.batch(size, timings),
+      dropped: (streamId, count) => server.metrics.framesDropped(streamId, count),
+      state: (event) =>
+        server.setStreamState(event.sourceId, {
+          state: event.state,
+          ...(event.state === 'reconnecting' ? { attempt: event.attempt, message: event.reason } : {}),
+          ...(event.state === 'error' ? { message: event.error.message } : {}),
+        }),
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      await pipeline.stop();
+      await engine.close();
+      await server.close();
+    })());
+  const removeHandlers = onShutdownSignal(shutdown, log);
+  try {
+    await pipeline.done;
+    log.info('every source has ended');
+  } finally {
+    removeHandlers();
+    await shutdown();
+  }
+}
