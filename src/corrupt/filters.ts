@@ -205,6 +205,14 @@ export function diskBlur(img: FloatImage, radius: number, mode: Border): FloatIm
   return out;
 }
 
+/** Line kernels up to this many taps are applied exactly. */
+const MAX_EXACT_MOTION_TAPS = 32;
+
+interface LineTap {
+  distance: number;
+  weight: number;
+}
+
 /**
  * ImageMagick-style motion blur: a one-sided line kernel of 2*ceil(radius)+1 taps with weights
  * exp(-i^2 / 2 sigma^2), tap i sampled at the nearest pixel i steps along `angleDeg`, edges clamped.

@@ -5,6 +5,9 @@
  *
  * Only the inference worker may import this module: onnxruntime must live in one thread.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { BundleError, ProviderError } from './errors.js';
 
@@ -26,8 +29,24 @@ export interface BatchInput {
 let supportedBackends: Set<string> | undefined;
 
 function backendsInThisBuild(): Set<string> {
-  supportedBackends ??= new Set(ort.listSupportedBackends().map((b) => b.name));
+  supportedBackends ??= new Set(ort.listSupportedBackends().map((b) => b.name).filter(providerLibrariesInstalled));
   return supportedBackends;
+}
+
+/**
+ * The npm package lists 'cuda' on Linux x64 even when its CUDA libraries were never installed
+ * (`npm ci` skips that download by default); trying it then only prints a native error. The
+ * libraries sit next to the binding: `npm ci --onnxruntime-node-install=cuda12` puts them there.
+ */
+function providerLibrariesInstalled(provider: string): boolean {
+  if (provider !== 'cuda' && provider !== 'tensorrt') return true;
+  try {
+    const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const binDir = join(packageDir, 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(join(binDir, `libonnxruntime_providers_${provider}.so`));
+  } catch {
+    return true; // unknown layout: let onnxruntime decide
+  }
 }
 
 function errorText(error: unknown): string {

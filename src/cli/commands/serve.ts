@@ -80,7 +80,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   });
   const byId = new Map<string, ConfiguredStream>();
   const { url } = await server.listen();
-  log.info(`dashboard on ${url}/  (WebSocket ${url.replace(/^http/, 'ws')}/ws)`);
+  const base = url.replace(/\/$/, '');
+  log.info(`dashboard on ${base}/  (WebSocket ${base.replace(/^http/, 'ws')}/ws)`);
 
   const engine = await InferenceEngine.create({
     bundleDir: config.model.bundle,

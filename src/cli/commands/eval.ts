@@ -1,0 +1,108 @@
+/** `decorruptor eval`: the CIFAR-10-C-style benchmark (logic in src/eval, this file only wires it). */
+import { writeFile } from 'node:fs/promises';
+import { loadConfig } from '../../config/index.js';
+import { CorruptionError, type Severity } from '../../corrupt/index.js';
+import { loadCifar10, requireCifar10Dir } from '../../data/cifar10.js';
+import { evaluate, formatReportTable, parseCorruptionList, renderReportSvg } from '../../eval/index.js';
+import { InferenceEngine, ModelError } from '../../model/index.js';
+import { intOption, parseCommandArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { createProgress } from '../progress.js';
+
+const HELP = `Usage: decorruptor eval [--data DIR] [options]
+
+CIFAR-10-C-style benchmark. Corrupts CIFAR-10 test images (test_batch.bin) at 32x32, one seed per
+image, and reports the top-1 accuracy of the classifier on the corrupted image (source), on the
+edited image (edited) and of their ensemble, for clean images and each corruption, through the
+same inference engine as the stream.
+
+Options:
+  --data DIR            CIFAR-10 binary folder (default: data.cifar10Dir, $CIFAR10_DIR,
+                        ./data/cifar-10-batches-bin, ../shared/data/cifar-10-batches-bin)
+  --limit N             use the first N test images (default: all 10000)
+  --severity 1-5        corruption severity (default 5)
+  --corruptions a,b,c   corruption types (default: the 15 standard ones; 'all', 'extra' allowed)
+  --editor NAME         editor from the bundle (cm, dpm) or none (default: model.editor)
+  --steps N             editor sampling steps (default: the bundle's)
+  --bundle DIR          model bundle folder (default: model.bundle)
+  --batch N             frames per inference call (default 16)
+  --seed N              corruption seed (default 0)
+  --json FILE           write the results as JSON
+  --svg FILE            write a bar chart, source vs ensemble per corruption
+  --config FILE         configuration file (defaults for --bundle, --editor, providers, --data)
+
+The table goes to stdout, a progress bar to stderr when it is a terminal. See docs/eval.md.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    data: { type: 'string' },
+    limit: { type: 'string' },
+    severity: { type: 'string' },
+    corruptions: { type: 'string' },
+    editor: { type: 'string' },
+    steps: { type: 'string' },
+    bundle: { type: 'string' },
+    batch: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'string' },
+    svg: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  // Every flag is checked before anything slow (data, model) is loaded.
+  const limit = intOption(values.limit, 'limit', 1);
+  const severity = (intOption(values.severity, 'severity', 1, 5) ?? 5) as Severity;
+  const steps = intOption(values.steps, 'steps', 1);
+  const batchSize = intOption(values.batch, 'batch', 1, 1024) ?? 16;
+  const seed = intOption(values.seed, 'seed', 0) ?? 0;
+  let corruptions;
+  try {
+    corruptions = parseCorruptionList(values.corruptions);
+  } catch (error) {
+    if (error instanceof CorruptionError) throw new UsageError(`--corruptions: ${error.message}`);
+    throw error;
+  }
+
+  const config = await loadConfig({ file: values.config });
+  const dataDir = values.data ?? requireCifar10Dir(config.data.cifar10Dir);
+  const dataset = await loadCifar10(dataDir, 'test', limit);
+  const editor = values.editor ?? config.model.editor;
+
+  const engine = await InferenceEngine.create({
+    bundleDir: values.bundle ?? config.model.bundle,
+    editor,
+    steps: steps ?? (values.editor === undefined ? config.model.steps : undefined),
+    providers: config.model.providers,
+    ensemble: config.model.ensemble,
+    topK: 1,
+    log: (message) => process.stderr.write(`eval: ${message}\n`),
+  }).catch((error: unknown) => {
+    if (error instanceof ModelError && error.code === 'BUNDLE_EDITOR_UNKNOWN') throw new UsageError(`--editor: ${error.message}`);
+    throw error;
+  });
+
+  const progress = createProgress({ label: 'eval', total: dataset.images.length * (corruptions.length + 1) });
+  const startedAt = performance.now();
+  let report;
+  try {
+    report = await evaluate({ engine, dataset, severity, corruptions, batchSize, seed, onProgress: (done) => progress.update(done) });
+  } finally {
+    progress.done();
+    await engine.close();
+  }
+  const elapsedMs = performance.now() - startedAt;
+
+  console.log(formatReportTable(report, { elapsedMs }));
+  if (values.json) {
+    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    process.stderr.write(`eval: wrote ${values.json}\n`);
+  }
+  if (values.svg) {
+    await writeFile(values.svg, renderReportSvg(report));
+    process.stderr.write(`eval: wrote ${values.svg}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,17 @@
+/** The evaluation's errors; `code` is stable, the message is for people. */
+
+export type EvalErrorCode =
+  /** Options that cannot be evaluated (no images, no corruption, bad batch size...). */
+  | 'EVAL_INVALID'
+  /** The data set's class names are not all among the model's labels. */
+  | 'EVAL_LABELS_MISMATCH';
+
+export class EvalError extends Error {
+  readonly code: EvalErrorCode;
+
+  constructor(code: EvalErrorCode, message: string) {
+    super(message);
+    this.name = 'EvalError';
+    this.code = code;
+  }
+}
