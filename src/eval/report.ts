@@ -70,7 +70,8 @@ export function renderReportSvg(report: EvalReport): string {
     [`mean (${Object.keys(report.corruptions).length})`, report.mean],
   ];
   const { plotHeight, top, left, right, labelSpace, groupWidth, barWidth } = CHART;
-  const width = left + groups.length * groupWidth + right;
+  // Wide enough for the title even with few groups.
+  const width = Math.max(480, left + groups.length * groupWidth + right);
   const height = top + plotHeight + labelSpace;
   const y = (fraction: number) => top + plotHeight * (1 - fraction);
   const parts: string[] = [];
