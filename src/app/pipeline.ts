@@ -47,8 +47,12 @@ export class Pipeline {
   #processed = 0;
   #stopped = false;
 
-  /** Resolves when every source has ended and every frame was processed; rejects if the worker dies. */
+  /**
+   * Resolves when every source has ended and every frame was processed, or once stop() has
+   * finished (in-flight batches are then dropped); rejects if the worker dies.
+   */
   readonly done: Promise<void>;
+  #resolveDone: () => void = () => {};
 
   private constructor(options: PipelineOptions) {
     this.#options = options;
@@ -60,6 +64,7 @@ export class Pipeline {
     const inFlight = options.inFlight ?? (streams.some((s) => s.source.mode === 'replay') ? 2 : 1);
     const batches$ = fairMerge(inputs, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs });
     this.done = new Promise<void>((resolve, reject) => {
+      this.#resolveDone = resolve;
       this.#subscriptions.push(batches$.pipe(mergeMap((batch) => this.#infer(batch), inFlight)).subscribe({ complete: resolve, error: reject }));
     });
     for (const { source } of streams) source.start();
@@ -86,6 +91,9 @@ export class Pipeline {
     this.#stopped = true;
     await Promise.all(this.#options.streams.map(({ source }) => source.stop()));
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    // Unsubscribed before the batches completed, `done` would otherwise never settle, and the
+    // caller's clean-up after `await done` (flushing the output, closing the engine) never run.
+    this.#resolveDone();
   }
 
   #input({ source, transform }: PipelineStream): Observable<Frame> {

@@ -68,7 +68,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     if (!force && t - lastDraw < intervalMs) return;
     lastDraw = t;
     const line = formatProgressLine({ label: options.label, done: count, total, elapsedMs: t - startedAt, unit });
-    const width = stream.columns ?? 80;
+    const width = stream.columns || 80; // 0 when the terminal size is unknown
     // \r + clear-to-end redraws in place; cutting to the width stops the terminal from wrapping.
     stream.write(`\r${line.slice(0, Math.max(1, width - 1))}\x1b[K`);
     visible = true;

@@ -155,7 +155,8 @@ export const DEMO_SOURCE_ID = 'demo';
 /** The sources to run: the configured ones, or the demo source when none are configured. */
 export function effectiveSources(config: Config): SourceConfig[] {
   if (config.sources.length > 0) return config.sources;
-  return [sourceSchema.parse({ id: DEMO_SOURCE_ID, url: 'demo' })];
+  // The demo cycles the 15 corruption types (10 s each) so that adaptation has something to fix.
+  return [sourceSchema.parse({ id: DEMO_SOURCE_ID, url: 'demo', corrupt: 'cycle:4' })];
 }
 
 /** JSON Schema of a config file (the input side: defaults shown, nothing required but source ids/urls). */

@@ -38,6 +38,12 @@ export type ClientErrorCode =
   | 'UNSUPPORTED'
   | 'REJECTED';
 
+/** Longest `type` echoed back in an error's `for`: a reply never reflects a large input. */
+export const MAX_ECHOED_TYPE_LENGTH = 64;
+/** Schema problems listed in a BAD_MESSAGE reply; the rest are counted, not listed. */
+const MAX_LISTED_ISSUES = 3;
+const MAX_ERROR_MESSAGE_LENGTH = 300;
+
 export type ParsedClientMessage =
   | { ok: true; message: ClientMessage }
   | { ok: false; code: ClientErrorCode; message: string; type?: string };
@@ -53,16 +59,21 @@ export function parseClientMessage(data: Buffer, isBinary: boolean): ParsedClien
   if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof (json as { type?: unknown }).type !== 'string') {
     return { ok: false, code: 'BAD_MESSAGE', message: 'expected a JSON object with a string "type"' };
   }
-  const type = (json as { type: string }).type;
+  const type = (json as { type: string }).type.slice(0, MAX_ECHOED_TYPE_LENGTH);
   if (!(CLIENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
     return { ok: false, code: 'UNKNOWN_TYPE', message: `unknown message type "${type.slice(0, 40)}"`, type };
   }
   const result = clientMessageSchema.safeParse(json);
-  if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
-    return { ok: false, code: 'BAD_MESSAGE', message: detail, type };
-  }
+  if (!result.success) return { ok: false, code: 'BAD_MESSAGE', message: describeIssues(result.error.issues), type };
   return { ok: true, message: result.data };
+}
+
+/** A short account of what is wrong: a message with thousands of bad fields gets a short reply. */
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const listed = issues.slice(0, MAX_LISTED_ISSUES).map((i) => `${i.path.join('.').slice(0, 80) || 'message'}: ${i.message}`);
+  const more = issues.length - listed.length;
+  const text = listed.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
+  return text.length > MAX_ERROR_MESSAGE_LENGTH ? `${text.slice(0, MAX_ERROR_MESSAGE_LENGTH - 3)}...` : text;
 }
 
 // ---- server -> client: JSON ---------------------------------------------------------------------
@@ -71,6 +82,8 @@ export interface StreamSummary {
   id: string;
   url: string | null;
   state: StreamState;
+  /** Stable code of the problem when `state` is `error` (e.g. SOURCE_UNREADABLE). */
+  code?: string;
   message?: string;
   attempt?: number;
 }
@@ -93,6 +106,8 @@ export interface StateMessage {
   type: 'state';
   streamId: string;
   state: StreamState;
+  /** Stable code of the problem when `state` is `error` (e.g. SOURCE_UNREADABLE). */
+  code?: string;
   message?: string;
   attempt?: number;
   /** Epoch milliseconds. */

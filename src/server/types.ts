@@ -20,6 +20,8 @@ export const STREAM_STATES: readonly StreamState[] = ['starting', 'running', 're
 
 export interface StreamStateUpdate {
   state: StreamState;
+  /** Stable code of the problem, for programs, when `state` is `error` (e.g. SOURCE_UNREADABLE). */
+  code?: string;
   /** Why, for people: e.g. the last line of ffmpeg's stderr. */
   message?: string;
   /** Restart attempt number while reconnecting (1 for the first retry). */

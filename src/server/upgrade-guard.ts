@@ -1,7 +1,7 @@
 /**
  * Who may open /ws. Checked on the HTTP upgrade, before any WebSocket exists.
- * - Origin: browsers send one; it must be listed in `allowedOrigins` (["*"] allows any) or, when
- *   nothing is configured, be the server's own origin. Without this, any web page the user visits
+ * - Origin: browsers send one; it must be the server's own origin (the dashboard it serves) or be
+ *   listed in `allowedOrigins` (["*"] allows any). Without this, any web page the user visits
  *   could read the stream from a loopback server. Clients without an Origin (CLI tools) pass.
  * - Token: when configured, `?token=` (browsers cannot set headers on a WebSocket) or
  *   `Authorization: Bearer`. Compared in constant time.
@@ -30,10 +30,9 @@ export function checkUpgrade(req: IncomingMessage, url: URL, policy: UpgradePoli
 export function originAllowed(origin: string, host: string | undefined, allowed: readonly string[] | undefined): boolean {
   const normalized = normalizeOrigin(origin);
   if (normalized === undefined) return false;
-  if (allowed === undefined) {
-    return host !== undefined && new URL(normalized).host === host.toLowerCase();
-  }
-  return allowed.some((entry) => entry === '*' || normalizeOrigin(entry) === normalized);
+  // The server's own pages (its dashboard) are always welcome, whatever else is listed.
+  if (host !== undefined && new URL(normalized).host === host.toLowerCase()) return true;
+  return (allowed ?? []).some((entry) => entry === '*' || normalizeOrigin(entry) === normalized);
 }
 
 function normalizeOrigin(origin: string): string | undefined {

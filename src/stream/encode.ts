@@ -10,7 +10,6 @@
  *   await sink.close();                                     // rejects with ffmpeg's stderr on failure
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
@@ -123,10 +122,10 @@ export async function pickEncoder(preferred: readonly string[]): Promise<string>
 export async function encodeRawVideo(options: EncodeOptions): Promise<RawVideoSink> {
   validate(options);
   const child = spawn('ffmpeg', encodeArgv(options), { stdio: ['pipe', 'ignore', 'pipe'] });
-  const spawned = await Promise.race([
-    once(child, 'spawn').then(() => null),
-    once(child, 'error').then(([error]) => error as NodeJS.ErrnoException),
-  ]);
+  const spawned = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    child.once('spawn', () => resolve(null));
+    child.once('error', (error) => resolve(error));
+  });
   if (spawned) {
     throw spawned.code === 'ENOENT'
       ? new EncodeError('FFMPEG_UNAVAILABLE', options.output, 'ffmpeg was not found (install ffmpeg)', { cause: spawned })
@@ -162,8 +161,10 @@ export class RawVideoSink {
         resolve(this.#exit);
       });
     });
-    // EPIPE when ffmpeg dies mid-write: reported through the exit status instead of crashing us.
+    // EPIPE when ffmpeg dies mid-write (and any later child error): reported through the exit
+    // status instead of crashing the process as unhandled 'error' events.
     child.stdin!.on('error', () => {});
+    child.on('error', () => {});
     let partial = '';
     child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       const lines = (partial + text).split(/\r?\n/);
@@ -195,8 +196,20 @@ export class RawVideoSink {
     this.#frames++;
     const stdin = this.#child.stdin!;
     if (stdin.write(frame)) return;
-    const exit = await Promise.race([once(stdin, 'drain').then(() => null), this.#exited]);
-    if (exit) throw this.#failure(exit, `ffmpeg exited after ${this.#frames} frames`);
+    const drained = await new Promise<boolean>((resolve) => {
+      const settle = (ok: boolean) => () => {
+        stdin.off('drain', onDrain);
+        stdin.off('error', onError);
+        stdin.off('close', onError);
+        resolve(ok);
+      };
+      const onDrain = settle(true);
+      const onError = settle(false); // EPIPE: ffmpeg is gone; its exit status says why
+      stdin.once('drain', onDrain);
+      stdin.once('error', onError);
+      stdin.once('close', onError);
+    });
+    if (!drained) throw this.#failure(await this.#exited, `ffmpeg exited after ${this.#frames} frames`);
   }
 
   /** Ends the input and waits for ffmpeg to finish the file. */

@@ -243,7 +243,9 @@ export async function probe(input: SourceInput, context: { sourceId?: string } =
     }
     // fluent-ffmpeg appends ffprobe's stderr to the message, after the first line.
     const [summary, ...stderr] = error.message.split('\n').filter((line) => line.trim() !== '');
-    throw new SourceUnreadableError(`ffprobe failed (${summary})`, {
+    // ffprobe's last line says what is wrong ("...: Invalid data found when processing input").
+    const problem = stderr.at(-1)?.trim().slice(0, 200);
+    throw new SourceUnreadableError(problem ? `ffprobe failed: ${problem}` : `ffprobe failed (${summary})`, {
       ...context_,
       stderrTail: stderr.slice(-STDERR_TAIL_LINES),
     });

@@ -351,7 +351,7 @@ export class FrameSource {
     }
 
     const cleanExit = exit.code === 0 && run.killedFor === undefined;
-    const reason = run.killedFor ?? describeExit(exit);
+    const reason = run.killedFor ?? describeExit(exit, context.stderrTail);
 
     if (this.mode === 'replay') {
       if (cleanExit) {
@@ -438,9 +438,12 @@ export class FrameSource {
   }
 }
 
-function describeExit({ code, signal }: DecodeExit): string {
+/** Why a run ended, for people: a failed exit quotes ffmpeg's last stderr line ("Connection refused"). */
+function describeExit({ code, signal }: DecodeExit, stderrTail: readonly string[]): string {
   if (signal) return `ffmpeg was killed by ${signal}`;
-  return code === 0 ? 'ffmpeg exited (end of input)' : `ffmpeg exited with code ${code}`;
+  if (code === 0) return 'ffmpeg exited (end of input)';
+  const lastLine = stderrTail.at(-1)?.trim();
+  return lastLine ? `ffmpeg exited with code ${code}: ${lastLine.slice(0, 200)}` : `ffmpeg exited with code ${code}`;
 }
 
 function validateOptions(options: FrameSourceOptions): void {

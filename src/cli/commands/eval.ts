@@ -1,8 +1,11 @@
 /** `decorruptor eval`: the CIFAR-10-C-style benchmark (logic in src/eval, this file only wires it). */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import { CorruptionError, type Severity } from '../../corrupt/index.js';
 import { loadCifar10, requireCifar10Dir } from '../../data/cifar10.js';
+import { CIFAR10_FOLDER } from '../../data/download.js';
 import { evaluate, formatReportTable, parseCorruptionList, renderReportSvg } from '../../eval/index.js';
 import { InferenceEngine, ModelError } from '../../model/index.js';
 import { intOption, parseCommandArgs } from '../args.js';
@@ -17,7 +20,7 @@ edited image (edited) and of their ensemble, for clean images and each corruptio
 same inference engine as the stream.
 
 Options:
-  --data DIR            CIFAR-10 binary folder (default: data.cifar10Dir, $CIFAR10_DIR,
+  --data DIR            CIFAR-10 binary folder, or its parent (default: data.cifar10Dir, $CIFAR10_DIR,
                         ./data/cifar-10-batches-bin, ../shared/data/cifar-10-batches-bin)
   --limit N             use the first N test images (default: all 10000)
   --severity 1-5        corruption severity (default 5)
@@ -67,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const config = await loadConfig({ file: values.config });
-  const dataDir = values.data ?? requireCifar10Dir(config.data.cifar10Dir);
+  const dataDir = values.data === undefined ? requireCifar10Dir(config.data.cifar10Dir) : dataFlagDir(values.data);
   const dataset = await loadCifar10(dataDir, 'test', limit);
   const editor = values.editor ?? config.model.editor;
 
@@ -105,4 +108,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`eval: wrote ${values.svg}\n`);
   }
   return 0;
+}
+
+/** --data names the batches folder, or its parent (as `decorruptor data cifar10 --dir` takes it). */
+function dataFlagDir(value: string): string {
+  const nested = path.join(value, CIFAR10_FOLDER);
+  return !existsSync(path.join(value, 'test_batch.bin')) && existsSync(path.join(nested, 'test_batch.bin')) ? nested : value;
 }

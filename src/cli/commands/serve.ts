@@ -5,6 +5,8 @@ import { createLogger, type Logger } from '../../app/logger.js';
 import { Pipeline } from '../../app/pipeline.js';
 import { onShutdownSignal } from '../../app/shutdown.js';
 import { ConfiguredStream, describeSources } from '../../app/streams.js';
+import { AllSourcesFailedError, openStreams, sourceFailure } from '../../app/open-streams.js';
+import { failedSourceUpdate, streamStateUpdate } from '../../app/stream-state.js';
 import { version } from '../../app/version.js';
 import { InferenceEngine } from '../../model/index.js';
 import { PipelineServer } from '../../server/index.js';
@@ -83,6 +85,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const base = url.replace(/\/$/, '');
   log.info(`dashboard on ${base}/  (WebSocket ${base.replace(/^http/, 'ws')}/ws)`);
 
+  // A bad bundle or no usable source ends the command: close what is open, or it never exits.
   const engine = await InferenceEngine.create({
     bundleDir: config.model.bundle,
     editor: config.model.editor,
@@ -91,18 +94,25 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     ensemble: config.model.ensemble,
     topK: config.model.topK,
     log: (message) => log.info(message),
+  }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
   });
   log.info(`model ${engine.info.name}: editor ${engine.info.editor} (${engine.info.steps} steps) on ${engine.info.provider}`);
   server.setInfo({ labels: engine.info.labels, model: { ...engine.info } });
   server.setModelReady(true);
 
-  const streams: ConfiguredStream[] = [];
-  for (const source of sources) {
+  // One source that cannot be opened is shown as failed; the others carry on.
+  const { opened: streams, failures } = await openStreams(sources, async (source) => {
     const resolved = await resolveSource(source, config, log);
-    const stream = await ConfiguredStream.create(resolved.config, { label: resolved.label });
-    streams.push(stream);
-    byId.set(stream.source.id, stream);
-  }
+    return ConfiguredStream.create(resolved.config, { label: resolved.label });
+  }).catch(async (error: unknown) => {
+    await engine.close();
+    await server.close();
+    throw error;
+  });
+  for (const failure of failures) server.setStreamState(failure.sourceId, failedSourceUpdate(failure));
+  for (const stream of streams) byId.set(stream.source.id, stream);
   describeSources(streams, log);
 
   const pipeline = Pipeline.start({
@@ -115,12 +125,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       frame: (frame, inference) => void server.publishFrame(frame, inference),
       batch: (size, timings) => server.metrics.batch(size, timings),
       dropped: (streamId, count) => server.metrics.framesDropped(streamId, count),
-      state: (event) =>
-        server.setStreamState(event.sourceId, {
-          state: event.state,
-          ...(event.state === 'reconnecting' ? { attempt: event.attempt, message: event.reason } : {}),
-          ...(event.state === 'error' ? { message: event.error.message } : {}),
-        }),
+      state: (event) => server.setStreamState(event.sourceId, streamStateUpdate(event)),
     },
   });
 
@@ -135,6 +140,10 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   try {
     await pipeline.done;
     log.info('every source has ended');
+    // Every source gave up (none ended normally): fail, so that a supervisor sees it.
+    if (pipeline.sourceErrors.length === streams.length) {
+      throw new AllSourcesFailedError([...failures, ...pipeline.sourceErrors.map((e) => sourceFailure({ id: e.sourceId ?? '?', url: e.url }, e))]);
+    }
   } finally {
     removeHandlers();
     await shutdown();

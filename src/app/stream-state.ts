@@ -1,0 +1,24 @@
+/**
+ * What the server tells clients about a source (`state` and `hello` messages), from the stream
+ * layer's events. Errors carry their stable `code` so that a program can tell an unreadable file
+ * from a camera that stopped answering without parsing the message.
+ */
+import type { StreamStateUpdate } from '../server/index.js';
+import type { SourceStateEvent } from '../stream/index.js';
+import type { SourceFailure } from './open-streams.js';
+
+export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
+  switch (event.state) {
+    case 'reconnecting':
+      return { state: 'reconnecting', attempt: event.attempt, message: event.reason };
+    case 'error':
+      return { state: 'error', code: event.error.code, message: event.error.message };
+    default:
+      return { state: event.state };
+  }
+}
+
+/** A source that could not even be opened is shown as failed, with its problem. */
+export function failedSourceUpdate(failure: SourceFailure): StreamStateUpdate {
+  return { state: 'error', code: failure.code, message: failure.error.message };
+}

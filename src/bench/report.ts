@@ -1,0 +1,142 @@
+/** Targets and the human-readable report printed on stdout. */
+import { machineLine } from './machine.js';
+import type { BenchResults, MultiStreamPoint, TargetCheck, TargetId, TargetStatus } from './results.js';
+import { STAGE_NAMES, type StageBreakdown } from './stages.js';
+
+export const TARGETS = {
+  efficiency: 0.9,
+  liveP95Ms: 150,
+  ratioDpm20Cm4: 8,
+  /** Overload: the second half's p95 may exceed the first half's by at most this factor. */
+  overloadP95Trend: 1.5,
+} as const;
+
+function check(id: TargetId, name: string, target: string, value: number | null, format: (v: number) => string, ok: (v: number) => boolean): TargetCheck {
+  const status: TargetStatus = value === null ? 'not measured' : ok(value) ? 'met' : 'missed';
+  return { id, name, target, value: value === null ? '-' : format(value), status };
+}
+
+export function evaluateTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const overload = results.multi.reduce<MultiStreamPoint | undefined>((most, p) => (most === undefined || p.streams > most.streams ? p : most), undefined);
+  const checks = [
+    check('efficiency', 'pipeline efficiency (replay / CM-4 ceiling)', `>= ${TARGETS.efficiency}`, results.replay.efficiency, (v) => v.toFixed(2), (v) => v >= TARGETS.efficiency),
+    check('live_p95', 'live p95 latency, 30 fps, CM-4', `<= ${TARGETS.liveP95Ms} ms`, results.live.p95_ms, (v) => `${v} ms`, (v) => v <= TARGETS.liveP95Ms),
+    check('ratio_dpm20_cm4', 'DPM-20 / CM-4 per-frame cost', `>= ${TARGETS.ratioDpm20Cm4}x`, results.ratio_dpm20_cm4, (v) => `${v.toFixed(1)}x`, (v) => v >= TARGETS.ratioDpm20Cm4),
+  ];
+  if (overload && overload.streams > 1) {
+    const value = overload.p95_trend;
+    checks.push({
+      id: 'overload_bounded',
+      name: `overload (${overload.streams} streams): latency bounded, drops counted`,
+      target: `p95 trend <= ${TARGETS.overloadP95Trend}`,
+      value: value === null ? '-' : `trend ${value.toFixed(2)}, p95 ${overload.p95_ms ?? '-'} ms, ${overload.drops_per_s} drops/s`,
+      status: value === null ? 'not measured' : value <= TARGETS.overloadP95Trend ? 'met' : 'missed',
+    });
+  } else {
+    checks.push({ id: 'overload_bounded', name: 'overload (most streams): latency bounded, drops counted', target: `p95 trend <= ${TARGETS.overloadP95Trend}`, value: '-', status: 'not measured' });
+  }
+  return checks;
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+const num = (v: number | null | undefined, digits = 1, unit = ''): string => (v === null || v === undefined ? '-' : `${v.toFixed(digits)}${unit}`);
+
+function headlineRows(r: BenchResults): string[][] {
+  const target = (id: TargetId) => r.targets.find((t) => t.id === id);
+  const withTarget = (row: string[], t: TargetCheck | undefined) => (t ? [...row, t.target, t.status] : [...row, '', '']);
+  const { ceiling, replay, live } = r;
+  const B = `B=${ceiling.batch}`;
+  const rows: string[][] = [['scenario', 'measure', 'result', 'target', 'status']];
+  rows.push(['ceiling', `classifier only, ${B}`, num(ceiling.classifier_fps, 1, ' frames/s'), '', '']);
+  rows.push(['ceiling', `CM-4 + ensemble, ${B}`, num(ceiling.cm4_fps, 1, ' frames/s'), '', '']);
+  rows.push(['ceiling', `DPM-20 + ensemble, ${B}`, num(ceiling.dpm20_fps, 1, ' frames/s'), '', '']);
+  rows.push(
+    withTarget(
+      ['ceiling', 'DPM-20 / CM-4 per frame', `${num(r.ratio_dpm20_cm4, 1, 'x')} (UNet alone ${num(r.ratio_dpm20_cm4_unet, 1, 'x')})`],
+      target('ratio_dpm20_cm4'),
+    ),
+  );
+  rows.push(['replay', `decorruptor run, ${replay.details ? `${replay.details.frames} frames, ` : ''}${B}`, num(replay.fps, 1, ' frames/s'), '', '']);
+  rows.push(withTarget(['replay', 'efficiency = replay / CM-4 ceiling', num(replay.efficiency, 2)], target('efficiency')));
+  const d = live.details;
+  rows.push(
+    withTarget(
+      ['live', `serve, 1 x 30 fps, CM-4${d ? `, ${d.seconds} s` : ''}`, `p50 ${num(live.p50_ms)} / p95 ${num(live.p95_ms)} / p99 ${num(live.p99_ms)} ms`],
+      target('live_p95'),
+    ),
+  );
+  rows.push(['live', 'drops / slow-client skips', `${num(live.drops_per_s, 2)} / ${num(d?.skipped_per_s, 2)} per s`, '', '']);
+  const overloadTarget = target('overload_bounded');
+  const most = Math.max(...r.multi.map((p) => p.streams));
+  for (const p of r.multi) {
+    const row = ['multi', `${p.streams} x 30 fps`, `${num(p.fps)} frames/s, p95 ${num(p.p95_ms)} ms, ${num(p.drops_per_s, 2)} drops/s`];
+    rows.push(p.streams === most && p.streams > 1 ? withTarget(row, overloadTarget) : [...row, '', '']);
+  }
+  return rows;
+}
+
+function stageRow(label: string, stages: StageBreakdown | Record<string, number | null>, framesPerBatch: number | null): string[] {
+  const get = (k: string) => (stages as Record<string, number | null>)[k] ?? null;
+  const total = get('total');
+  const queue = get('queue');
+  const compute = get('compute') ?? (total !== null && queue !== null ? total - queue : null);
+  const perFrame = compute !== null && framesPerBatch ? compute / framesPerBatch : null;
+  return [label, ...STAGE_NAMES.map((s) => num(get(s), 2)), num(queue, 2), num(compute, 2), num(perFrame, 3)];
+}
+
+function stageRows(r: BenchResults): string[][] {
+  const rows: string[][] = [['ms per batch', ...STAGE_NAMES, 'queue', 'compute', 'compute/frame']];
+  const ceilings = [['classifier', r.ceiling.details.classifier], ['CM-4', r.ceiling.details.cm4], ['DPM-20', r.ceiling.details.dpm20]] as const;
+  for (const [name, c] of ceilings) {
+    if (c) rows.push(stageRow(`ceiling ${name} (median, B=${c.batch})`, c.stages_ms_per_batch, c.batch));
+  }
+  const replay = r.replay.details?.stages_ms_per_batch;
+  if (replay) rows.push(stageRow(`replay, run (median, B=${num(replay.batch_size, 0)})`, replay, replay.batch_size));
+  for (const point of r.multi) {
+    const stages = point.details.stages_ms_per_batch;
+    const label = `serve, ${point.streams} stream${point.streams > 1 ? 's' : ''} (mean, B=${num(stages.batch_size, 2)})`;
+    rows.push(stageRow(label, stages, stages.batch_size));
+  }
+  return rows;
+}
+
+function latencyRows(r: BenchResults): string[][] {
+  const rows: string[][] = [['latency per frame, ms (median)', 'worker queue', 'inference', 'batching+hand-over+JPEG+publish', 'send->client', 'capture->client']];
+  for (const point of r.multi) {
+    const b = point.details.breakdown_ms;
+    const label = `serve, ${point.streams} stream${point.streams > 1 ? 's' : ''}`;
+    rows.push([label, num(b.inference_queue, 2), num(b.inference, 2), num(b.batching_jpeg_publish, 2), num(b.network, 2), num(point.details.latency.p50_ms, 1)]);
+  }
+  return rows;
+}
+
+function rssLine(r: BenchResults): string {
+  const parts = Object.entries(r.rss_mb).map(([k, v]) => `${k.replace(/_/g, ' ')} ${num(v, 0)}`);
+  return `peak RSS (MiB): ${parts.join(', ')}`;
+}
+
+export function formatReport(r: BenchResults): string {
+  const s = r.settings;
+  const lines = [
+    `decorruptor bench${s.quick ? ' --quick' : ''}: bundle ${String(s.bundle)} (${String(s.bundle_name)}), provider ${String(s.provider ?? '-')}, batch ${r.ceiling.batch}`,
+    machineLine(r.machine),
+    ...r.warnings.map((w) => `warning: ${w}`),
+    '',
+    formatTable(headlineRows(r)),
+    '',
+    'where the time goes',
+    formatTable(stageRows(r)),
+  ];
+  if (r.multi.length > 0) {
+    const lag = r.multi.map((p) => `${p.streams}: ${num(p.details.event_loop_lag_p99_ms, 1)}`).join(', ');
+    lines.push('', formatTable(latencyRows(r)), `JPEG encoding of one frame message, measured apart: ${num(r.jpeg_ms_per_frame, 2)} ms; serve event-loop lag p99 (ms) by streams ${lag}`);
+  }
+  lines.push('', rssLine(r));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,240 @@
+/**
+ * One benchmark run: every scenario in turn (never two at once: they would compete for the same
+ * cores), then the results. Scenario code lives in ceiling.ts, replay.ts, live.ts.
+ */
+import { readManifest, type EnsembleMode, type Manifest } from '../model/index.js';
+import { BenchError } from './errors.js';
+import { measureCeiling, type CeilingResult } from './ceiling.js';
+import { measureJpegCost } from './jpeg-cost.js';
+import { measureLive, type LiveResult } from './live.js';
+import { busyMachineWarning, describeMachine } from './machine.js';
+import { readPeakRssMb } from './memory.js';
+import { measureReplay, type ReplayResult } from './replay.js';
+import { evaluateTargets } from './report.js';
+import type { BenchResults, MultiStreamPoint, Scenario } from './results.js';
+import { finiteOrNull, ratio } from './stats.js';
+import { ensureTestVideo } from './test-video.js';
+
+/** How long and how often each scenario measures. */
+export interface BenchProfile {
+  ceiling: { warmupBatches: number; rounds: number; batchesPerRound: number };
+  replay: { frames: number; width: number; height: number };
+  live: { warmupSeconds: number; seconds: number };
+  multi: { streams: number[]; warmupSeconds: number; seconds: number };
+  jpegRuns: number;
+}
+
+export const FULL_PROFILE: BenchProfile = {
+  ceiling: { warmupBatches: 3, rounds: 5, batchesPerRound: 6 },
+  replay: { frames: 600, width: 320, height: 240 },
+  live: { warmupSeconds: 5, seconds: 60 },
+  multi: { streams: [2, 4], warmupSeconds: 5, seconds: 30 },
+  jpegRuns: 50,
+};
+
+export const QUICK_PROFILE: BenchProfile = {
+  ceiling: { warmupBatches: 1, rounds: 3, batchesPerRound: 2 },
+  replay: { frames: 240, width: 320, height: 240 },
+  live: { warmupSeconds: 2, seconds: 10 },
+  multi: { streams: [2, 4], warmupSeconds: 2, seconds: 5 },
+  jpegRuns: 20,
+};
+
+/** Every live source runs at this rate. */
+const LIVE_FPS = 30;
+/** Display size of the live sources (serve's default decode size). */
+const LIVE_SIZE = { width: 320, height: 240 };
+
+export interface BenchOptions {
+  quick: boolean;
+  profile: BenchProfile;
+  scenarios: ReadonlySet<Scenario>;
+  bundleDir: string;
+  configFile?: string;
+  batch: number;
+  providers: string[];
+  ensemble: EnsembleMode;
+  topK: number;
+  jpegQuality: number;
+  /** Scratch folder (test video, summaries). */
+  workDir: string;
+  log: (message: string) => void;
+}
+
+interface BundleEditors {
+  manifest: Manifest;
+  cm: string;
+  dpm: string | null;
+}
+
+/** The bundle's consistency editor (preferably named 'cm') and DDIM editor ('dpm'); a clear error when there is no bundle. */
+export async function resolveBundle(bundleDir: string): Promise<BundleEditors> {
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(bundleDir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'BUNDLE_FILE_MISSING') {
+      throw new BenchError(
+        'BENCH_BUNDLE_MISSING',
+        `no model bundle in ${bundleDir} (manifest.json not found). Export the trained bundle there, or pass --bundle DIR ` +
+          '(e.g. --bundle test/fixtures/model/bundle, tiny weights that exercise the same code paths).',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const pick = (name: string, kind: string) =>
+    manifest.editors[name]?.kind === kind ? name : (Object.entries(manifest.editors).find(([, e]) => e.kind === kind)?.[0] ?? null);
+  const cm = pick('cm', 'consistency');
+  if (cm === null) throw new BenchError('BENCH_EDITOR_MISSING', `the bundle in ${bundleDir} has no consistency editor (kind 'consistency'); its editors: ${Object.keys(manifest.editors).join(', ') || 'none'}`);
+  return { manifest, cm, dpm: pick('dpm', 'ddim-ip2p') };
+}
+
+function multiPoint(result: LiveResult): MultiStreamPoint {
+  return {
+    streams: result.streams,
+    fps: result.fps,
+    p95_ms: result.latency.p95_ms,
+    drops_per_s: result.drops_per_s,
+    p99_ms: result.latency.p99_ms,
+    skipped_per_s: result.skipped_per_s,
+    p95_trend: result.p95_trend,
+    details: result,
+  };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const { profile, scenarios, log } = options;
+  const machine = await describeMachine();
+  const warnings: string[] = [];
+  const busy = busyMachineWarning(machine);
+  if (busy) warnings.push(busy);
+  const { manifest, cm, dpm } = await resolveBundle(options.bundleDir);
+  if (dpm === null) warnings.push(`the bundle has no DDIM editor: DPM-20 was not measured`);
+  const inputSize = manifest.classifier.inputSize;
+
+  // ---- 1. ceiling ----
+  const ceilings: Record<'classifier' | 'cm4' | 'dpm20', CeilingResult | null> = { classifier: null, cm4: null, dpm20: null };
+  if (scenarios.has('ceiling')) {
+    const runs: Array<[keyof typeof ceilings, string | null]> = [['classifier', 'none'], ['cm4', cm], ['dpm20', dpm]];
+    for (const [key, editor] of runs) {
+      if (editor === null) continue;
+      log(`ceiling: ${key} (editor ${editor}), batch ${options.batch}, 2 in flight`);
+      ceilings[key] = await measureCeiling({
+        bundleDir: options.bundleDir,
+        editor,
+        batch: options.batch,
+        ...profile.ceiling,
+        providers: options.providers,
+        ensemble: options.ensemble,
+        topK: options.topK,
+      });
+      log(`  ${ceilings[key]!.fps} frames/s (rounds: ${ceilings[key]!.round_fps.join(', ')})`);
+    }
+  }
+  const cm4Fps = ceilings.cm4?.fps ?? null;
+  const dpm20Fps = ceilings.dpm20?.fps ?? null;
+
+  // ---- 2. replay ----
+  let replay: ReplayResult | null = null;
+  let video: string | null = null;
+  if (scenarios.has('replay')) {
+    video = await ensureTestVideo({ dir: options.workDir, frames: profile.replay.frames, width: profile.replay.width, height: profile.replay.height, fps: LIVE_FPS });
+    log(`replay: decorruptor run on ${video} (decoded to ${inputSize.width}x${inputSize.height}), editor ${cm}, batch ${options.batch}`);
+    replay = await measureReplay({
+      video,
+      bundleDir: options.bundleDir,
+      editor: cm,
+      batch: options.batch,
+      configFile: options.configFile,
+      workDir: options.workDir,
+      timeoutMs: 600_000,
+    });
+    log(`  ${replay.fps} frames/s steady state (the command's own figure, start-up included: ${replay.command_fps ?? '-'})`);
+  }
+
+  // ---- 3. live, 4. multi-stream ----
+  const liveRuns: LiveResult[] = [];
+  const streamCounts = [1, ...profile.multi.streams.filter((n) => n !== 1)];
+  for (const streams of streamCounts) {
+    const isLive = streams === 1;
+    if (!scenarios.has(isLive ? 'live' : 'multi')) continue;
+    const timing = isLive ? profile.live : profile.multi;
+    log(`${isLive ? 'live' : 'multi'}: decorruptor serve, ${streams} x ${LIVE_FPS} fps lavfi, editor ${cm}, ${timing.seconds} s after ${timing.warmupSeconds} s warm-up`);
+    const result = await measureLive({
+      streams,
+      fps: LIVE_FPS,
+      size: LIVE_SIZE,
+      bundleDir: options.bundleDir,
+      editor: cm,
+      configFile: options.configFile,
+      warmupSeconds: timing.warmupSeconds,
+      seconds: timing.seconds,
+      readyTimeoutMs: 120_000,
+    });
+    liveRuns.push(result);
+    log(`  ${result.fps} frames/s, p95 ${result.latency.p95_ms} ms, ${result.drops_per_s} drops/s`);
+  }
+  const live = liveRuns.find((r) => r.streams === 1) ?? null;
+
+  let jpegMs: number | null = null;
+  if (scenarios.has('live') || scenarios.has('multi')) {
+    jpegMs = await measureJpegCost({ source: LIVE_SIZE, edited: manifest.vae.inputSize, quality: options.jpegQuality, runs: profile.jpegRuns });
+  }
+
+  const rss: Record<string, number | null> = {
+    ceiling_classifier: ceilings.classifier?.peak_rss_mb ?? null,
+    ceiling_cm4: ceilings.cm4?.peak_rss_mb ?? null,
+    ceiling_dpm20: ceilings.dpm20?.peak_rss_mb ?? null,
+    replay_run_process: replay?.peak_rss_mb ?? null,
+  };
+  for (const r of liveRuns) rss[`serve_process_${r.streams}_stream${r.streams > 1 ? 's' : ''}`] = r.peak_rss_mb;
+  rss.bench_process = readPeakRssMb('self');
+
+  const unet = (c: CeilingResult | null) => c?.stages_ms_per_batch.unet ?? Number.NaN;
+  const partial: Omit<BenchResults, 'targets'> = {
+    ceiling: {
+      classifier_fps: ceilings.classifier?.fps ?? null,
+      cm4_fps: cm4Fps,
+      dpm20_fps: dpm20Fps,
+      batch: options.batch,
+      in_flight: 2,
+      details: ceilings,
+    },
+    ratio_dpm20_cm4: finiteOrNull(ratio(cm4Fps ?? Number.NaN, dpm20Fps ?? Number.NaN), 2),
+    ratio_dpm20_cm4_unet: finiteOrNull(ratio(unet(ceilings.dpm20), unet(ceilings.cm4)), 2),
+    replay: {
+      fps: replay?.fps ?? null,
+      efficiency: finiteOrNull(ratio(replay?.fps ?? Number.NaN, cm4Fps ?? Number.NaN), 3),
+      video,
+      details: replay,
+    },
+    live: {
+      p50_ms: live?.latency.p50_ms ?? null,
+      p95_ms: live?.latency.p95_ms ?? null,
+      p99_ms: live?.latency.p99_ms ?? null,
+      drops_per_s: live?.drops_per_s ?? null,
+      latency_measured_as: 'capture (serve reads the frame off ffmpeg) -> ws client receive',
+      details: live,
+    },
+    multi: liveRuns.map(multiPoint),
+    rss_mb: rss,
+    jpeg_ms_per_frame: jpegMs,
+    machine,
+    settings: {
+      quick: options.quick,
+      scenarios: [...scenarios],
+      bundle: options.bundleDir,
+      bundle_name: `${manifest.name} ${manifest.version}`,
+      editors: { cm, dpm },
+      provider: ceilings.cm4?.provider ?? ceilings.classifier?.provider ?? null,
+      providers_requested: options.providers,
+      batch: options.batch,
+      input_size: inputSize,
+      live_source: { fps: LIVE_FPS, ...LIVE_SIZE },
+      profile,
+    },
+    warnings,
+  };
+  return { ...partial, targets: evaluateTargets(partial) };
+}

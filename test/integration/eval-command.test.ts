@@ -1,0 +1,147 @@
+// The benchmark end to end on the tiny CIFAR-format fixture and the random-weight fixture bundle:
+// the numbers mean nothing, the shape, ranges and plumbing are what is checked.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { run } from '../../src/cli/commands/eval.js';
+import { UsageError, exitCodeFor } from '../../src/cli/errors.js';
+import { loadCifar10 } from '../../src/data/cifar10.js';
+import { EvalError } from '../../src/eval/errors.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import type { EvalReport } from '../../src/eval/types.js';
+import { InferenceEngine } from '../../src/model/engine.js';
+
+const BUNDLE = fileURLToPath(new URL('../fixtures/model/bundle', import.meta.url));
+const DATA = fileURLToPath(new URL('../fixtures/cifar-tiny', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const execFileAsync = promisify(execFile);
+let dir: string;
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'eval-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function assertAccuracy(a: unknown, where: string): asserts a is { source: number; edited: number; ensemble: number } {
+  assert.deepEqual(Object.keys(a as object).sort(), ['edited', 'ensemble', 'source'], where);
+  for (const [key, value] of Object.entries(a as object)) {
+    assert.ok(typeof value === 'number' && value >= 0 && value <= 1, `${where}.${key} = ${value}`);
+  }
+}
+
+function assertReportShape(report: EvalReport, n: number, corruptions: string[]): void {
+  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'mean', 'n', 'severity']);
+  assert.equal(report.n, n);
+  assertAccuracy(report.clean, 'clean');
+  assert.deepEqual(Object.keys(report.corruptions), corruptions);
+  for (const name of corruptions) assertAccuracy(report.corruptions[name], name);
+  assertAccuracy(report.mean, 'mean');
+  for (const key of ['source', 'edited', 'ensemble'] as const) {
+    const mean = corruptions.reduce((sum, c) => sum + report.corruptions[c][key], 0) / corruptions.length;
+    assert.ok(Math.abs(report.mean[key] - mean) < 1e-6, `mean.${key}`);
+  }
+}
+
+describe('decorruptor eval', { timeout: 120_000 }, () => {
+  it('writes the JSON report and the SVG chart, n = --limit (editor cm)', async () => {
+    const json = path.join(dir, 'cm.json');
+    const svg = path.join(dir, 'cm.svg');
+    const { stdout } = await execFileAsync(process.execPath, [
+      '--import', 'tsx', MAIN, 'eval',
+      '--data', DATA, '--bundle', BUNDLE, '--editor', 'cm', '--limit', '12', '--batch', '5',
+      '--severity', '3', '--corruptions', 'fog,gaussian_noise', '--json', json, '--svg', svg,
+    ]);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as EvalReport;
+    assertReportShape(report, 12, ['fog', 'gaussian_noise']);
+    assert.equal(report.severity, 3);
+    assert.equal(report.editor, 'cm');
+    assert.match(stdout, /^clean\s/m);
+    assert.match(stdout, /^mean \(2\)\s/m);
+    assert.match(readFileSync(svg, 'utf8'), /^<svg[^>]*>[\s\S]*<\/svg>\n$/);
+  });
+
+  it('with --editor none, edited and ensemble equal source', async () => {
+    const json = path.join(dir, 'none.json');
+    const code = await quietly(() => run(['--data', DATA, '--bundle', BUNDLE, '--editor', 'none', '--limit', '20', '--corruptions', 'contrast,pixelate', '--json', json]));
+    assert.equal(code, 0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as EvalReport;
+    assertReportShape(report, 20, ['contrast', 'pixelate']);
+    assert.equal(report.editor, 'none');
+    for (const a of [report.clean, report.mean, ...Object.values(report.corruptions)]) {
+      assert.equal(a.edited, a.source);
+      assert.equal(a.ensemble, a.source);
+    }
+  });
+
+  for (const [argv, flag] of [
+    [['--severity', '9'], '--severity'],
+    [['--corruptions', 'fog,smoke'], '--corruptions'],
+    [['--limit', '0'], '--limit'],
+    [['--editor', 'nope'], '--editor'],
+  ] as const) {
+    it(`exits 2 naming ${flag} for ${argv.join(' ')}`, async () => {
+      await assert.rejects(run(['--data', DATA, '--bundle', BUNDLE, '--limit', '2', ...argv]), (error: unknown) => {
+        assert.ok(error instanceof UsageError, String(error));
+        assert.equal(exitCodeFor(error), 2);
+        assert.ok(error.message.includes(flag), error.message);
+        return true;
+      });
+    });
+  }
+
+  it('the CLI process itself exits with status 2 on a bad flag', async () => {
+    const result = await execFileAsync(process.execPath, ['--import', 'tsx', MAIN, 'eval', '--severity', '9']).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--severity/);
+  });
+});
+
+describe('evaluate()', { timeout: 60_000 }, () => {
+  it('is deterministic, and independent of the batch size', async () => {
+    const dataset = await loadCifar10(DATA, 'test', 10);
+    const engine = await InferenceEngine.create({ bundleDir: BUNDLE, editor: 'cm', intraOpThreads: 1 });
+    try {
+      const progress: number[] = [];
+      const options = { engine, dataset, severity: 5 as const, corruptions: ['shot_noise', 'frost'] as const };
+      const a = await evaluate({ ...options, corruptions: [...options.corruptions], batchSize: 4, onProgress: (done) => progress.push(done) });
+      const b = await evaluate({ ...options, corruptions: [...options.corruptions], batchSize: 7 });
+      assertReportShape(a, 10, ['shot_noise', 'frost']);
+      assert.deepEqual(a, b);
+      assert.equal(progress.at(-1), 30);
+      assert.deepEqual(progress, [...progress].sort((x, y) => x - y));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('refuses a data set whose classes the model does not know (EVAL_LABELS_MISMATCH)', async () => {
+    const dataset = await loadCifar10(DATA, 'test', 2);
+    const engine = { info: { labels: ['x', 'y'], editor: 'none' }, infer: async () => [] } as unknown as InferenceEngine;
+    await assert.rejects(
+      evaluate({ engine, dataset, severity: 1, corruptions: ['fog'] }),
+      (error: unknown) => error instanceof EvalError && error.code === 'EVAL_LABELS_MISMATCH',
+    );
+  });
+});
+
+/** Runs a command with console.log silenced (its table is checked through the JSON instead). */
+async function quietly<T>(body: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  const write = process.stderr.write;
+  console.log = () => {};
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return await body();
+  } finally {
+    console.log = log;
+    process.stderr.write = write;
+  }
+}

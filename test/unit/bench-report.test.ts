@@ -1,0 +1,134 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import type { LiveResult } from '../../src/bench/live.js';
+import { evaluateTargets, formatReport, formatTable } from '../../src/bench/report.js';
+import { shapeProblems, type BenchResults, type MultiStreamPoint } from '../../src/bench/results.js';
+
+const MACHINE = {
+  cpu_model: 'Test CPU',
+  cores: 2,
+  memory_gb: 8,
+  node: 'v20.0.0',
+  onnxruntime: '1.30.0',
+  os: 'Linux 6 x64',
+  date: '2026-01-01T00:00:00.000Z',
+  load_average_at_start: [0.1, 0.2, 0.3] as [number, number, number],
+};
+
+function liveResult(streams: number, p95: number, trend: number, drops: number): LiveResult {
+  return {
+    streams,
+    source: 'lavfi:testsrc2=size=320x240:rate=30',
+    seconds: 10,
+    fps: 30 * streams,
+    client_fps: 30 * streams,
+    latency: { p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 1.2, max_ms: p95 * 1.5, samples: 300 },
+    send_latency: { p50_ms: p95 / 2 - 1, p95_ms: p95 - 1, p99_ms: p95, max_ms: p95, samples: 300 },
+    drops_per_s: drops,
+    skipped_per_s: 0,
+    p95_trend: trend,
+    breakdown_ms: { inference_queue: 0.5, inference: 20, batching_jpeg_publish: 15, network: 0.4 },
+    stages_ms_per_batch: { preprocess: 1, classify: 1, encode: 2, unet: 15, decode: 2, ensemble: 0.2, queue: 0.5, total: 21, batch_size: streams },
+    event_loop_lag_p99_ms: 12,
+    peak_rss_mb: 300,
+  };
+}
+
+function point(live: LiveResult): MultiStreamPoint {
+  return {
+    streams: live.streams,
+    fps: live.fps,
+    p95_ms: live.latency.p95_ms,
+    drops_per_s: live.drops_per_s,
+    p99_ms: live.latency.p99_ms,
+    skipped_per_s: live.skipped_per_s,
+    p95_trend: live.p95_trend,
+    details: live,
+  };
+}
+
+function results(overrides: Partial<BenchResults> = {}): BenchResults {
+  const base: Omit<BenchResults, 'targets'> = {
+    ceiling: { classifier_fps: null, cm4_fps: null, dpm20_fps: null, batch: 16, in_flight: 2, details: { classifier: null, cm4: null, dpm20: null } },
+    ratio_dpm20_cm4: null,
+    ratio_dpm20_cm4_unet: null,
+    replay: { fps: null, efficiency: null, video: null, details: null },
+    live: { p50_ms: null, p95_ms: null, p99_ms: null, drops_per_s: null, latency_measured_as: 'capture (serve reads the frame off ffmpeg) -> ws client receive', details: null },
+    multi: [],
+    rss_mb: { bench_process: 120 },
+    jpeg_ms_per_frame: null,
+    machine: MACHINE,
+    settings: { quick: true, bundle: 'fixture', bundle_name: 'fixture 0.0.1' },
+    warnings: [],
+    ...overrides,
+  };
+  return { ...base, targets: evaluateTargets(base), ...(overrides.targets ? { targets: overrides.targets } : {}) };
+}
+
+describe('results shape', () => {
+  it('a run with every scenario skipped still has every required key (nulls)', () => {
+    const r = results();
+    assert.deepEqual(shapeProblems(JSON.parse(JSON.stringify(r))), []);
+  });
+
+  it('names what is missing', () => {
+    const broken = JSON.parse(JSON.stringify(results())) as Record<string, Record<string, unknown>>;
+    delete broken.live.p95_ms;
+    delete broken.machine.cores;
+    delete broken.rss_mb;
+    broken.multi = [{ streams: 2 }] as never;
+    assert.deepEqual(shapeProblems(broken).sort(), [
+      'live.p95_ms is missing',
+      'machine.cores is missing',
+      'multi[0].drops_per_s is missing',
+      'multi[0].fps is missing',
+      'multi[0].p95_ms is missing',
+      'rss_mb is missing',
+    ]);
+    assert.deepEqual(shapeProblems(null), ['results is not an object']);
+  });
+
+  it('bench/results.json, when present, has the documented shape', () => {
+    const file = new URL('../../bench/results.json', import.meta.url);
+    if (!existsSync(file)) return;
+    assert.deepEqual(shapeProblems(JSON.parse(readFileSync(file, 'utf8'))), []);
+  });
+});
+
+describe('targets', () => {
+  it('judges each target, and "not measured" when its scenario did not run', () => {
+    const statuses = (r: BenchResults) => Object.fromEntries(r.targets.map((t) => [t.id, t.status]));
+    assert.deepEqual(statuses(results()), { efficiency: 'not measured', live_p95: 'not measured', ratio_dpm20_cm4: 'not measured', overload_bounded: 'not measured' });
+
+    const live1 = liveResult(1, 40, 1.0, 0);
+    const r = results({
+      replay: { fps: 95, efficiency: 0.95, video: 'v.mp4', details: null },
+      ratio_dpm20_cm4: 7.5,
+      live: { ...results().live, p95_ms: 40, details: live1 },
+      multi: [point(live1), point(liveResult(4, 400, 2.5, 60))],
+    });
+    assert.deepEqual(statuses(r), { efficiency: 'met', live_p95: 'met', ratio_dpm20_cm4: 'missed', overload_bounded: 'missed' });
+    assert.match(r.targets.find((t) => t.id === 'overload_bounded')!.value, /60 drops\/s/);
+  });
+});
+
+describe('formatReport', () => {
+  it('renders a partial run without throwing, with dashes for what was not measured', () => {
+    const text = formatReport(results());
+    assert.match(text, /machine: Test CPU, 2 cores/);
+    assert.match(text, /CM-4 \+ ensemble, B=16\s+-/);
+    assert.match(text, /not measured/);
+  });
+
+  it('shows every multi-stream point and its latency breakdown', () => {
+    const live1 = liveResult(1, 40, 1, 0);
+    const text = formatReport(results({ live: { ...results().live, p95_ms: 40, details: live1 }, multi: [point(live1), point(liveResult(2, 80, 1.1, 3))] }));
+    assert.match(text, /2 x 30 fps\s+60\.0 frames\/s, p95 80\.0 ms, 3\.00 drops\/s/);
+    assert.match(text, /serve, 2 streams\s+0\.50\s+20\.00\s+15\.00\s+0\.40/);
+  });
+
+  it('formatTable pads columns to the widest cell', () => {
+    assert.equal(formatTable([['a', 'bb', 'c'], ['ccc', 'd', 'e']]), 'a    bb  c\nccc  d   e');
+  });
+});
