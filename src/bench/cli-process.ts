@@ -3,7 +3,8 @@
  * `decorruptor serve` in a child process (the built dist/cli/main.js, or src/cli/main.ts through
  * tsx when the bench itself runs from the sources). The child's peak RSS is polled from /proc.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { BenchError } from './errors.js';
 import { ChildPeakRss } from './memory.js';
@@ -17,13 +18,15 @@ export function cliCommand(): { file: string; args: string[] } {
   return { file: process.execPath, args: fromSources ? ['--import', 'tsx', main] : [main] };
 }
 
+type CliSubprocess = ChildProcessByStdio<null, Readable, Readable>;
+
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
 export class CliChild {
-  readonly process: ChildProcessWithoutNullStreams;
+  readonly process: CliSubprocess;
   readonly pid: number;
   readonly exited: Promise<ChildExit>;
   readonly #memory: ChildPeakRss;
@@ -31,7 +34,7 @@ export class CliChild {
   #stderr = '';
   #exit: ChildExit | undefined;
 
-  private constructor(child: ChildProcessWithoutNullStreams, description: string) {
+  private constructor(child: CliSubprocess, description: string) {
     this.process = child;
     this.pid = child.pid!;
     this.#description = description;
@@ -40,10 +43,17 @@ export class CliChild {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-STDERR_KEEP_CHARS);
     });
     this.exited = new Promise<ChildExit>((resolve) => {
-      child.on('exit', (code, signal) => {
+      const settle = (exit: ChildExit) => {
+        if (this.#exit) return;
         this.#memory.stop();
-        this.#exit = { code, signal };
-        resolve(this.#exit);
+        this.#exit = exit;
+        resolve(exit);
+      };
+      child.on('exit', (code, signal) => settle({ code, signal }));
+      // A process that could not be spawned emits 'error' and never 'exit'.
+      child.on('error', (error) => {
+        this.#stderr += `\n${error.message}`;
+        settle({ code: null, signal: null });
       });
     });
   }
@@ -51,7 +61,7 @@ export class CliChild {
   /** Starts `decorruptor <args>`; stdout stays readable on `process.stdout` (call resume() if unused). */
   static start(args: string[]): CliChild {
     const { file, args: prefix } = cliCommand();
-    const child = spawn(file, [...prefix, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(file, [...prefix, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new BenchError('BENCH_CHILD_FAILED', `could not start decorruptor ${args[0]}`);
     return new CliChild(child, `decorruptor ${args[0]}`);
   }

@@ -62,7 +62,7 @@ export interface LiveResult {
   };
   /** Means per batch over the window, from serve's /metrics (ms); batch_size is frames per batch. */
   stages_ms_per_batch: Record<string, number | null>;
-  /** Event-loop lag p99 of serve's main thread at the end of the window (ms). */
+  /** Event-loop lag p99 of serve's main thread over the window (ms; prom-client resets it at every scrape). */
   event_loop_lag_p99_ms: number | null;
   peak_rss_mb: number | null;
 }

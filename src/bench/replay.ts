@@ -37,6 +37,15 @@ export interface ReplayResult {
   peak_rss_mb: number | null;
 }
 
+function parseRecord(line: string): { timings: StageTimings } | null {
+  try {
+    const record = JSON.parse(line) as { timings?: StageTimings };
+    return record.timings ? { timings: record.timings } : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function measureReplay(options: ReplayOptions): Promise<ReplayResult> {
   const summaryFile = path.resolve(options.workDir, `replay-summary-${process.pid}.json`);
   const args = [
@@ -62,7 +71,10 @@ export async function measureReplay(options: ReplayOptions): Promise<ReplayResul
       lines += 1;
       lastAt = now;
       if (lines === warmupFrames) warmedAt = now;
-      if (lines > warmupFrames) timings.push((JSON.parse(line) as { timings: StageTimings }).timings);
+      if (lines > warmupFrames) {
+        const record = parseRecord(line);
+        if (record) timings.push(record.timings);
+      }
     }
   });
 

@@ -2,6 +2,7 @@
  * One benchmark run: every scenario in turn (never two at once: they would compete for the same
  * cores), then the results. Scenario code lives in ceiling.ts, replay.ts, live.ts.
  */
+import path from 'node:path';
 import { readManifest, type EnsembleMode, type Manifest } from '../model/index.js';
 import { BenchError } from './errors.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
@@ -25,7 +26,7 @@ export interface BenchProfile {
 }
 
 export const FULL_PROFILE: BenchProfile = {
-  ceiling: { warmupBatches: 3, rounds: 5, batchesPerRound: 6 },
+  ceiling: { warmupBatches: 6, rounds: 5, batchesPerRound: 6 },
   replay: { frames: 600, width: 320, height: 240 },
   live: { warmupSeconds: 5, seconds: 60 },
   multi: { streams: [2, 4], warmupSeconds: 5, seconds: 30 },
@@ -33,7 +34,7 @@ export const FULL_PROFILE: BenchProfile = {
 };
 
 export const QUICK_PROFILE: BenchProfile = {
-  ceiling: { warmupBatches: 1, rounds: 3, batchesPerRound: 2 },
+  ceiling: { warmupBatches: 4, rounds: 3, batchesPerRound: 2 },
   replay: { frames: 240, width: 320, height: 240 },
   live: { warmupSeconds: 2, seconds: 10 },
   multi: { streams: [2, 4], warmupSeconds: 2, seconds: 5 },
@@ -206,7 +207,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     replay: {
       fps: replay?.fps ?? null,
       efficiency: finiteOrNull(ratio(replay?.fps ?? Number.NaN, cm4Fps ?? Number.NaN), 3),
-      video,
+      video: video === null ? null : path.relative(process.cwd(), video),
       details: replay,
     },
     live: {

@@ -47,20 +47,22 @@ export class MessageFuzzer {
   /** One message of a random kind (weights favour the shapes a parser can get wrong). */
   next(): FuzzMessage {
     const roll = this.#random();
-    if (roll < 0.1) return { kind: 'random-text-bytes', data: this.#bytes(1 + this.#int(200)), binary: false };
-    if (roll < 0.2) return { kind: 'random-binary', data: this.#bytes(1 + this.#int(2000)), binary: true };
-    if (roll < 0.4) return { kind: 'random-json', data: JSON.stringify(this.#value(4)), binary: false };
-    if (roll < 0.5) {
+    // Random bytes as text are nearly always invalid UTF-8 (the server closes with 1007): rare,
+    // so that connections live long enough to receive the other kinds.
+    if (roll < 0.03) return { kind: 'random-text-bytes', data: this.#bytes(1 + this.#int(200)), binary: false };
+    if (roll < 0.13) return { kind: 'random-binary', data: this.#bytes(1 + this.#int(2000)), binary: true };
+    if (roll < 0.35) return { kind: 'random-json', data: JSON.stringify(this.#value(4)), binary: false };
+    if (roll < 0.45) {
       const text = JSON.stringify({ type: this.#pick(KNOWN_TYPES), x: this.#value(3) });
       return { kind: 'truncated-json', data: text.slice(0, Math.max(1, this.#int(text.length))), binary: false };
     }
-    if (roll < 0.7) return { kind: 'wrong-fields', data: JSON.stringify(this.#wrongFields()), binary: false };
-    if (roll < 0.8) return { kind: 'unknown-type', data: JSON.stringify({ type: this.#string(1 + this.#int(3000)), streams: '*' }), binary: false };
-    if (roll < 0.85) {
+    if (roll < 0.65) return { kind: 'wrong-fields', data: JSON.stringify(this.#wrongFields()), binary: false };
+    if (roll < 0.75) return { kind: 'unknown-type', data: JSON.stringify({ type: this.#string(1 + this.#int(3000)), streams: '*' }), binary: false };
+    if (roll < 0.8) {
       const depth = 100 + this.#int(Math.floor(this.#maxPayload / 2) - 200);
       return { kind: 'deep-nesting', data: `{"type":"subscribe","streams":${'['.repeat(depth)}${']'.repeat(depth)}}`, binary: false };
     }
-    if (roll < 0.87) return { kind: 'oversize', data: JSON.stringify({ type: 'ping', id: 'x'.repeat(this.#maxPayload + 1 + this.#int(1000)) }), binary: false };
+    if (roll < 0.82) return { kind: 'oversize', data: JSON.stringify({ type: 'ping', id: 'x'.repeat(this.#maxPayload + 1 + this.#int(1000)) }), binary: false };
     return { kind: 'valid', data: JSON.stringify(this.#valid()), binary: false };
   }
 

@@ -1,0 +1,115 @@
+/**
+ * Who may reach the controls. The only control (set-corruption) travels over /ws, so the token
+ * check on the upgrade covers it; plain HTTP has no route that changes anything. Origins: a
+ * configured allow-list admits its entries and the server's own dashboard, and nothing else.
+ * (server-pipeline.test.ts covers the token by query and header, and the default origin rule.)
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket, type ClientOptions } from 'ws';
+import { startTestServer, type TestServer } from '../helpers/reliability-server.js';
+import { RecordingClient } from '../helpers/reliability-ws.js';
+
+const TOKEN = 'reliability-token-0123456789';
+
+/** 101 when the upgrade is accepted, else the HTTP status of the refusal. */
+function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, options);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.on('error', () => resolve(0));
+  });
+}
+
+function httpStatus(port: number, method: string, path: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('token: the controls are behind it', () => {
+  let ctx: TestServer;
+  const calls: [string, string | null][] = [];
+  before(async () => {
+    ctx = await startTestServer({ auth: { token: TOKEN } }, { handlers: { setCorruption: (id, c) => void calls.push([id, c]) } });
+  });
+  after(() => ctx.server.close());
+
+  it('refuses tokens in the wrong place or of the wrong value (401), so no unauthenticated control message is ever read', async () => {
+    const refused: [string, ClientOptions | undefined][] = [
+      [`${ctx.wsUrl}?Token=${TOKEN}`, undefined],
+      [`${ctx.wsUrl}?token=${TOKEN.slice(0, -1)}`, undefined],
+      [`${ctx.wsUrl}?token=${TOKEN}x`, undefined],
+      [`${ctx.wsUrl}?token=`, undefined],
+      [ctx.wsUrl, { headers: { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}` } }],
+      [ctx.wsUrl, { headers: { cookie: `token=${TOKEN}` } }],
+      [ctx.wsUrl, { headers: { authorization: `Bearer ${TOKEN.toUpperCase()}` } }],
+    ];
+    for (const [url, options] of refused) assert.equal(await upgradeStatus(url, options), 401, `${url} ${JSON.stringify(options ?? {})}`);
+    assert.deepEqual(calls, []);
+  });
+
+  it('an authenticated client can use the control', async () => {
+    const client = await RecordingClient.connect(`${ctx.wsUrl}?token=${TOKEN}`);
+    try {
+      client.ws.send(JSON.stringify({ type: 'set-corruption', streamId: 'cam', corruption: 'fog:4' }));
+      await client.waitFor(() => client.messages.find((m) => m.type === 'corruption'), 'the corruption broadcast');
+      assert.deepEqual(calls, [['cam', 'fog:4']]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('plain HTTP changes nothing: every non-GET is 405, whatever the path', async () => {
+    for (const [method, path] of [['POST', '/ws'], ['POST', '/control'], ['PUT', '/streams/cam'], ['DELETE', '/'], ['PATCH', '/metrics'], ['POST', '/set-corruption']]) {
+      assert.equal(await httpStatus(ctx.port, method!, path!, JSON.stringify({ streamId: 'cam', corruption: 'snow:2' })), 405, `${method} ${path}`);
+    }
+    assert.equal(calls.length, 1, 'only the authenticated WebSocket call reached the handler');
+  });
+
+  it('probes stay open (orchestrators have no token) and reveal no frames', async () => {
+    assert.equal((await fetch(`${ctx.httpUrl}/healthz`)).status, 200);
+    const ready = await fetch(`${ctx.httpUrl}/readyz`);
+    assert.ok(!(await ready.text()).includes(TOKEN));
+  });
+});
+
+describe('allowed origins', () => {
+  let ctx: TestServer;
+  before(async () => {
+    ctx = await startTestServer({ allowedOrigins: ['https://dash.example:8443'] });
+  });
+  after(() => ctx.server.close());
+
+  it('admits a listed origin and the server’s own dashboard; refuses the rest (403)', async () => {
+    assert.equal(await upgradeStatus(ctx.wsUrl, { origin: 'https://dash.example:8443' }), 101);
+    assert.equal(await upgradeStatus(ctx.wsUrl, { origin: 'https://DASH.example:8443' }), 101, 'origins compare case-insensitively');
+    assert.equal(await upgradeStatus(ctx.wsUrl, { origin: `http://127.0.0.1:${ctx.port}` }), 101, 'own origin');
+    for (const origin of ['https://dash.example', 'http://dash.example:8443', 'https://dash.example:8443.evil.test', 'https://evil.test', 'null', 'file://']) {
+      assert.equal(await upgradeStatus(ctx.wsUrl, { origin }), 403, origin);
+    }
+    assert.equal(await upgradeStatus(ctx.wsUrl), 101, 'clients that send no Origin (CLI tools) pass');
+  });
+
+  it('["*"] admits any parseable origin', async () => {
+    const open = await startTestServer({ allowedOrigins: ['*'] });
+    try {
+      assert.equal(await upgradeStatus(open.wsUrl, { origin: 'https://anything.test' }), 101);
+    } finally {
+      await open.server.close();
+    }
+  });
+});
