@@ -42,7 +42,6 @@ export class LabelTimeline {
   #legendKey = '';
   #seconds = new Map(); // epoch second -> {adapted, source, truth}: Tally
   #now = 0;
-  #hadTruth = false;
 
   constructor(canvas, legend) {
     this.#canvas = canvas;
@@ -81,11 +80,8 @@ export class LabelTimeline {
       columns.push(bucket && { adapted: bucket.adapted.top(), source: bucket.source.top(), truth: bucket.truth.top() });
     }
     const hasTruth = columns.some((c) => c?.truth);
-    // Without truth the canvas is shorter; the class change resizes it, which redraws.
-    if (this.#canvas.classList.toggle('has-truth', hasTruth) !== this.#hadTruth) {
-      this.#hadTruth = hasTruth;
-      return;
-    }
+    // The truth rows need a taller canvas; the resize that follows draws again.
+    this.#canvas.classList.toggle('has-truth', hasTruth);
     const rows = hasTruth ? [ROWS.adapted, ROWS.source, ROWS.truth] : [ROWS.adapted, ROWS.source];
 
     ctx.font = '10px system-ui, sans-serif';

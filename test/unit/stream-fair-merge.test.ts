@@ -29,13 +29,32 @@ describe('fairMerge', () => {
   it('waits maxWaitMs after the first frame when the consumer is idle, and not at all once full', () => {
     marbleScheduler().run(({ hot, expectObservable }) => {
       const first = hot('  --1--------2-3---', a);
-      const second = hot(' ----1--------2---', b);
+      const second = hot(' -------------2---', b);
       const ready = hot('  r--------r-------');
       const expected = '   ------x------y---';
       expectObservable(fairMerge([first, second], { ready$: ready, maxBatch: 3, maxWaitMs: 4 })).toBe(expected, {
-        x: [a[1], b[1]],
-        y: [a[2], b[2], a[3]],
+        x: [a[1]],
+        // Round-robin goes on after the input served last: b first this time.
+        y: [b[2], a[2], a[3]],
       });
+    });
+  });
+
+  it('stops waiting once every open input has a frame in the batch (a lone camera never waits)', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const first = hot('  --1--------2-----', a);
+      const second = hot(' ----1--------2---', b);
+      const ready = hot('  r--------r-------');
+      const expected = '   ----x--------y---';
+      expectObservable(fairMerge([first, second], { ready$: ready, maxBatch: 8, maxWaitMs: 50 })).toBe(expected, {
+        x: [a[1], b[1]],
+        y: [a[2], b[2]],
+      });
+    });
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const only = hot('   --1---2---', a);
+      const ready = hot('  r---r-----');
+      expectObservable(fairMerge([only], { ready$: ready, maxBatch: 8, maxWaitMs: 50 })).toBe('--x---y---', { x: [a[1]], y: [a[2]] });
     });
   });
 

@@ -8,8 +8,9 @@ export interface FairMergeOptions {
   maxBatch: number;
   /**
    * When the consumer asked and nothing was waiting: how long to wait after the first frame that
-   * arrives for others to join it (a partial batch goes out then, a full one at once). Frames that
-   * were already waiting when the demand came have waited enough: they go out at once. Default 0.
+   * arrives for others to join it (a partial batch goes out then, a full one at once, and so does
+   * one that already holds a frame of every open input). Frames that were already waiting when the
+   * demand came have waited enough: they go out at once. Default 0.
    */
   maxWaitMs?: number;
   /** Scheduler of the wait timer (tests pass a TestScheduler; run mode patches the default). */
@@ -61,6 +62,7 @@ export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: 
 
   return new Observable<T[]>((subscriber) => {
     const queues: T[][] = inputs.map(() => []);
+    const open: boolean[] = inputs.map(() => true);
     let queued = 0;
     let openInputs = inputs.length;
     let demand = 0;
@@ -83,7 +85,10 @@ export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: 
     /** Emits while there is both demand and something queued; `now` skips the wait. */
     const serve = (now: boolean) => {
       while (demand > 0 && queued > 0 && !subscriber.closed) {
-        const shouldWait = !now && queued < maxBatch && openInputs > 0 && maxWaitMs > 0;
+        // Waiting only helps while some open input has nothing queued yet: once every stream is
+        // represented (e.g. a single camera), a live stream cannot add more before the next demand.
+        const someInputMissing = queues.some((queue, i) => open[i] && queue.length === 0);
+        const shouldWait = !now && queued < maxBatch && someInputMissing && maxWaitMs > 0;
         if (shouldWait) {
           waitTimer ??= scheduler.schedule(() => {
             waitTimer = undefined;
@@ -109,6 +114,7 @@ export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: 
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
+          open[index] = false;
           openInputs--;
           serve(true);
         },
