@@ -65,6 +65,11 @@ export class CorruptionPicker {
     this.#display(setting, true);
   }
 
+  /** A new hello (the server may have restarted with other settings): trust the frames again. */
+  forgetConfirmed() {
+    this.#confirmed = undefined;
+  }
+
   /** The corruption the latest frame carries; only used until a setting is confirmed. */
   observe(corruption) {
     this.#observed = corruption ?? null;

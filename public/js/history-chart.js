@@ -1,10 +1,11 @@
 // A small two-axis line chart of one stream's p95 latency (left axis) and fps (right axis) over
-// the last few minutes, drawn by hand on a canvas. Fed by the 1 Hz `stats` messages; a gap in
+// the last three minutes, drawn by hand on a canvas. Fed by the 1 Hz `stats` messages; a gap in
 // the samples (disconnected, paused tab) is drawn as a gap, not as a straight line across it.
 
 import { autoSizeCanvas, cssContext } from './canvas.js';
 
 const WINDOW_MS = 3 * 60_000;
+const MIN_SPAN_MS = 30_000;
 const GAP_MS = 5_000;
 const LATENCY_COLOR = '#f2a541';
 const FPS_COLOR = '#5b9cff';
@@ -31,14 +32,19 @@ export class HistoryChart {
     if (surface === null) return;
     const { ctx, width, height } = surface;
     ctx.clearRect(0, 0, width, height);
-    const plot = { left: 34, right: width - 28, top: 6, bottom: height - 14 };
-    const now = this.#samples.at(-1)?.at ?? Date.now();
-    const x = (at) => plot.left + ((at - (now - WINDOW_MS)) / WINDOW_MS) * (plot.right - plot.left);
-
     const latencyMax = niceCeiling(Math.max(50, ...this.#samples.map((s) => s.p95 ?? 0)));
     const fpsMax = niceCeiling(Math.max(5, ...this.#samples.map((s) => s.fps)));
-
     ctx.font = '10px system-ui, sans-serif';
+    // Gutters as wide as the longest axis label, so "1.5k ms" is never clipped.
+    const leftGutter = Math.ceil(ctx.measureText(axisLabel(latencyMax, 'ms')).width) + 6;
+    const rightGutter = Math.ceil(ctx.measureText(axisLabel(fpsMax, '')).width) + 6;
+    const plot = { left: leftGutter, right: width - rightGutter, top: 6, bottom: height - 14 };
+    // The window grows with the history (at least 30 s, at most WINDOW_MS), so a fresh page
+    // shows a readable line instead of a sliver at the right edge.
+    const now = this.#samples.at(-1)?.at ?? Date.now();
+    const span = Math.min(WINDOW_MS, Math.max(MIN_SPAN_MS, now - (this.#samples[0]?.at ?? now)));
+    const x = (at) => plot.left + ((at - (now - span)) / span) * (plot.right - plot.left);
+
     ctx.lineWidth = 1;
     for (const fraction of [0, 0.5, 1]) {
       const y = Math.round(plot.bottom - fraction * (plot.bottom - plot.top)) + 0.5;
@@ -58,7 +64,7 @@ export class HistoryChart {
     ctx.fillStyle = TEXT_COLOR;
     ctx.textBaseline = 'bottom';
     ctx.textAlign = 'left';
-    ctx.fillText('−3 min', plot.left, height);
+    ctx.fillText(`−${spanLabel(span)}`, plot.left, height);
     ctx.textAlign = 'right';
     ctx.fillText('now', plot.right, height);
 
@@ -94,7 +100,12 @@ function niceCeiling(value) {
   return 10 * power;
 }
 
+function spanLabel(ms) {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
 function axisLabel(value, unit) {
   const text = value >= 1000 ? `${(value / 1000).toFixed(value % 1000 === 0 ? 0 : 1)}k` : `${Math.round(value)}`;
-  return unit ? `${text}${unit}` : text;
+  return unit ? `${text} ${unit}` : text;
 }

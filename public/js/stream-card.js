@@ -39,6 +39,7 @@ export class StreamCard {
     this.frameCount = 0;
     this.lastLatencyMs = null;
     this.history = []; // [sourceCorrect, adaptedCorrect] of recent frames that carry a truth
+    this.lastProblem = null; // the latest error message, kept while the source retries
 
     this.focusButton = $('.focus-toggle', this.root);
     this.pauseButton = $('.pause-toggle', this.root);
@@ -54,9 +55,14 @@ export class StreamCard {
     this.root.dataset.state = state;
     const badge = $('.state', this.root);
     badge.textContent = state === 'reconnecting' && attempt ? `reconnecting · try ${attempt}` : state;
+    // A failing source flips between reconnecting and starting on every retry; keep its last
+    // error on screen through the 'starting' phase instead of letting it blink away.
+    if (state === 'running') this.lastProblem = null;
+    else if (message) this.lastProblem = message;
+    const shown = message ?? (state === 'starting' && this.lastProblem ? `retrying · last error: ${this.lastProblem}` : null);
     const line = $('.state-message', this.root);
-    line.hidden = !message;
-    line.textContent = message ?? '';
+    line.hidden = !shown;
+    line.textContent = shown ?? '';
   }
 
   setUrl(url) {
@@ -76,8 +82,10 @@ export class StreamCard {
 
   // ---- corruption control --------------------------------------------------------------------
 
+  /** From each hello; also forgets the confirmed setting, which a restarted server does not keep. */
   setCorruptionChoices(choices, enabled) {
     this.picker.setChoices(choices, enabled);
+    this.picker.forgetConfirmed();
   }
 
   confirmCorruption(setting) {
@@ -142,13 +150,13 @@ export class StreamCard {
 
     const chip = $('.corruption', this.root);
     chip.hidden = !header.corruption;
-    chip.textContent = header.corruption?.replace('_', ' ') ?? '';
+    chip.textContent = header.corruption?.replaceAll('_', ' ') ?? '';
     this.picker.observe(header.corruption);
 
     renderTopK($('.topk-source', this.root), header.source.topk, header.truth);
     renderTopK($('.topk-adapted', this.root), header.ensemble.topk, header.truth);
     if (header.truth !== undefined) this.#recordAccuracy(header);
-    if (header.discontinuity) this.#flash('restarted');
+    if (header.discontinuity && this.frameCount > 0) this.#flash('restarted'); // the very first frame is always one
 
     this.timeline.record(header);
     this.timeline.draw();
