@@ -90,6 +90,9 @@ export class OnnxModel {
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
           logSeverityLevel: 3,
+          // Idle intra-op threads would otherwise spin between runs, taking the cores that the
+          // main thread (ffmpeg I/O, WebSocket sends) needs on small machines.
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
         };
         // onnxruntime-node rejects an explicit undefined here.
         if (config.intraOpThreads !== undefined) options.intraOpNumThreads = config.intraOpThreads;
