@@ -6,7 +6,7 @@ gstreamer1.0-plugins-base gstreamer1.0-plugins-good, plus gstreamer1.0-plugins-u
 Run it with the system interpreter (/usr/bin/python3): that is where Debian installs python3-gi.
 
   rtsp-server.py --port 0            # picks a free port; prints "READY rtsp://127.0.0.1:PORT/test"
-  rtsp-server.py --port 8554 --codec jpeg --size 160x120 --rate 10
+  rtsp-server.py --port 8554 --codec jpeg --size 160x120 --rate 25
   rtsp-server.py --check             # exit 0 when everything it needs is installed, else 3 and why
 
 SIGTERM or SIGINT stops it: every client's connection is closed, as when a camera goes away.
@@ -51,7 +51,7 @@ def parse_args():
     parser.add_argument("--path", default="/test", help="mount path (default /test)")
     parser.add_argument("--codec", choices=sorted(ENCODERS), default="h264")
     parser.add_argument("--size", default="160x120", help="WIDTHxHEIGHT")
-    parser.add_argument("--rate", type=int, default=10, help="frames per second")
+    parser.add_argument("--rate", type=int, default=25, help="frames per second (ffmpeg probes ~20 frames before its first one)")
     parser.add_argument("--check", action="store_true", help="only check that the prerequisites are installed")
     return parser.parse_args()
 

@@ -12,7 +12,7 @@ wait_for_other() {  # a stage may already run in the background (started by hand
 }
 
 wait_for_other vae.py
-$PY vae.py --ch 48 --blocks 1 --epochs 8
+$PY vae.py --ch 48 --blocks 1 --epochs "${VAE_EPOCHS:-8}"
 wait_for_other teacher.py
 $PY teacher.py --steps "$TEACHER_STEPS" --batch 64
 wait_for_other distill.py

@@ -1,10 +1,19 @@
 /**
  * Graceful shutdown on SIGINT / SIGTERM: run the cleanup once (ffmpeg children ended, output
- * flushed, sockets closed); a second signal exits at once.
+ * flushed, sockets closed); a second signal exits at once, and so does a cleanup that hangs for
+ * longer than `forceExitAfterMs` (exit 1, said on stderr): a stop request always ends the process.
  */
 import type { Logger } from './logger.js';
 
-export function onShutdownSignal(cleanup: (signal: NodeJS.Signals) => Promise<void>, log: Logger): () => void {
+export interface ShutdownOptions {
+  /** Longest the cleanup may take before the process exits anyway. Default 10 s. */
+  forceExitAfterMs?: number;
+}
+
+const DEFAULT_FORCE_EXIT_AFTER_MS = 10_000;
+
+export function onShutdownSignal(cleanup: (signal: NodeJS.Signals) => Promise<void>, log: Logger, options: ShutdownOptions = {}): () => void {
+  const forceExitAfterMs = options.forceExitAfterMs ?? DEFAULT_FORCE_EXIT_AFTER_MS;
   let shuttingDown = false;
   const handler = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
@@ -13,11 +22,18 @@ export function onShutdownSignal(cleanup: (signal: NodeJS.Signals) => Promise<vo
     }
     shuttingDown = true;
     log.info(`${signal}: shutting down`);
+    // Unref'd: a cleanup that finishes lets the process exit without waiting for this timer.
+    const watchdog = setTimeout(() => {
+      log.error(`shutdown did not finish within ${forceExitAfterMs} ms: exiting now`);
+      process.exit(1);
+    }, forceExitAfterMs).unref();
     cleanup(signal).then(
       () => {
+        clearTimeout(watchdog);
         process.exitCode ??= 0;
       },
       (error: unknown) => {
+        clearTimeout(watchdog);
         log.error('shutdown failed', { error: (error as Error).message });
         process.exitCode = 1;
       },

@@ -4,7 +4,7 @@
  * from a camera that stopped answering without parsing the message.
  */
 import type { StreamStateUpdate } from '../server/index.js';
-import type { SourceStateEvent } from '../stream/index.js';
+import { SourceError, type SourceStateEvent } from '../stream/index.js';
 import type { SourceFailure } from './open-streams.js';
 
 export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
@@ -18,7 +18,8 @@ export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
   }
 }
 
-/** A source that could not even be opened is shown as failed, with its problem. */
-export function failedSourceUpdate(failure: SourceFailure): StreamStateUpdate {
-  return { state: 'error', code: failure.code, message: failure.error.message };
+/** A source that could not even be opened is shown as failed, with its problem and its name. */
+export function failedSourceUpdate({ sourceId, code, error }: SourceFailure): StreamStateUpdate {
+  const named = error instanceof SourceError ? error.message : `source "${sourceId}": ${error.message}`;
+  return { state: 'error', code, message: named };
 }

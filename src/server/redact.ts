@@ -20,3 +20,12 @@ export function redactUrl(url: string): string {
   }
   return parsed.toString();
 }
+
+/** Every URL inside free text (an error message, a quoted ffmpeg stderr line), redacted as above. */
+export function redactUrlsInText(text: string): string {
+  // Punctuation right after a URL ("rtsp://cam/live: Connection refused") belongs to the sentence.
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>()[\]]+/gi, (match) => {
+    const [, url, tail] = /^(.*?)([:.,;]*)$/s.exec(match)!;
+    return redactUrl(url!) + tail;
+  });
+}

@@ -19,6 +19,7 @@ import { LatestOnlyQueue } from './latest-only.js';
 import { PipelineMetrics } from './metrics.js';
 import { type HelloMessage, PROTOCOL_VERSION } from './protocol.js';
 import { StaticFiles } from './static-files.js';
+import { redactUrlsInText } from './redact.js';
 import { StreamRegistry } from './stream-registry.js';
 import { type Logger, type ServerHandlers, type ServerInfo, silentLogger, type StreamDescriptor, type StreamStateUpdate } from './types.js';
 import { checkUpgrade } from './upgrade-guard.js';
@@ -178,8 +179,12 @@ export class PipelineServer {
     for (const client of this.#hub.clients) client.sendJson(this.#hello(client));
   }
 
-  /** A source changed state; every client is told. */
-  setStreamState(streamId: string, update: StreamStateUpdate): void {
+  /**
+   * A source changed state; every client is told. URLs in the message (ffmpeg quotes its input)
+   * are redacted first: a camera's password must not reach the dashboards.
+   */
+  setStreamState(streamId: string, stateUpdate: StreamStateUpdate): void {
+    const update = stateUpdate.message === undefined ? stateUpdate : { ...stateUpdate, message: redactUrlsInText(stateUpdate.message) };
     const previous = this.#streams.setState(streamId, update);
     this.#metrics.sourceState(streamId, update.state, previous);
     this.#hub.broadcast({ type: 'state', streamId, ...update, at: Date.now() });
@@ -269,6 +274,17 @@ export class PipelineServer {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    // Headers come from anyone: whatever they hold, a refusal, never an exception in this handler
+    // (it would end the process).
+    try {
+      this.#admit(req, socket, head);
+    } catch (error) {
+      this.#log.warn('WebSocket upgrade failed', { error: (error as Error).message });
+      rejectUpgrade(socket, 400, 'BAD_REQUEST', 'the upgrade request could not be processed');
+    }
+  }
+
+  #admit(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     if (url.pathname !== '/ws') return rejectUpgrade(socket, 404, 'NOT_FOUND', 'WebSocket endpoint is /ws');
     if (this.#closing) return rejectUpgrade(socket, 503, 'SHUTTING_DOWN', 'the server is shutting down');
@@ -283,7 +299,7 @@ export class PipelineServer {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
 
 function rejectUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: code, message });

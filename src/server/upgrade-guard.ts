@@ -35,9 +35,11 @@ export function originAllowed(origin: string, host: string | undefined, allowed:
   return (allowed ?? []).some((entry) => entry === '*' || normalizeOrigin(entry) === normalized);
 }
 
+/** scheme://host[:port], lower-cased; undefined for what is not a URL or has an opaque origin ("null", file://). */
 function normalizeOrigin(origin: string): string | undefined {
   try {
-    return new URL(origin).origin.toLowerCase();
+    const normalized = new URL(origin).origin.toLowerCase();
+    return normalized === 'null' ? undefined : normalized;
   } catch {
     return undefined;
   }

@@ -31,7 +31,8 @@ function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
 
 function httpStatus(port: number, method: string, path: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -104,12 +105,50 @@ describe('allowed origins', () => {
     assert.equal(await upgradeStatus(ctx.wsUrl), 101, 'clients that send no Origin (CLI tools) pass');
   });
 
+  it('opaque and malformed origins are refused (403), not a crash, whatever the configuration', async () => {
+    const defaults = await startTestServer();
+    try {
+      for (const url of [ctx.wsUrl, defaults.wsUrl]) {
+        for (const origin of ['file://', 'file:///etc/passwd', 'data:text/html,x', 'http://[::1', 'chrome-extension://abc', '']) {
+          const status = await upgradeStatus(url, { origin });
+          assert.ok(status === 403 || (origin === '' && status === 101), `${origin} -> ${status}`);
+        }
+        assert.equal(await upgradeStatus(url), 101, 'still serving');
+      }
+    } finally {
+      await defaults.server.close();
+    }
+  });
+
   it('["*"] admits any parseable origin', async () => {
     const open = await startTestServer({ allowedOrigins: ['*'] });
     try {
       assert.equal(await upgradeStatus(open.wsUrl, { origin: 'https://anything.test' }), 101);
     } finally {
       await open.server.close();
+    }
+  });
+});
+
+describe('secrets in state messages', () => {
+  it('URLs quoted in a source message are redacted before any client sees them', async () => {
+    const ctx = await startTestServer();
+    const client = await RecordingClient.connect(ctx.wsUrl);
+    try {
+      ctx.server.setStreamState('cam', {
+        state: 'reconnecting',
+        attempt: 2,
+        message: 'ffmpeg exited with code 1: rtsp://admin:hunter2@10.9.8.7:554/live?token=abc123: Connection refused',
+      });
+      const state = await client.waitFor(() => client.messages.find((m) => m.type === 'state'), 'the state message');
+      assert.equal(state['message'], 'ffmpeg exited with code 1: rtsp://admin:***@10.9.8.7:554/live?token=***: Connection refused');
+      const fresh = await RecordingClient.connect(ctx.wsUrl);
+      const text = JSON.stringify(fresh.hello);
+      fresh.close();
+      assert.ok(!text.includes('hunter2') && !text.includes('abc123'), text);
+    } finally {
+      client.close();
+      await ctx.server.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Bad inputs next to a good one: a file of random bytes named .mp4, an audio-only file, a missing
- * file, a folder, a URL that answers 404. `serve` shows each as failed (state 'error', a stable
+ * file, a folder (an unreadable path even for root), a URL that answers 404, a bad corruption spec. `serve` shows each as failed (state 'error', a stable
  * code, a message naming the source) and the good stream keeps delivering frames; `run` and a
  * serve with nothing usable fail fast with exit 1.
  */
@@ -45,7 +45,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('serve with one good source and five bad ones', { timeout: 120_000 }, () => {
+describe('serve with one good source and six bad ones', { timeout: 120_000 }, () => {
   let serve: ServeProcess;
   let early: RecordingClient;
 
@@ -61,6 +61,7 @@ describe('serve with one good source and five bad ones', { timeout: 120_000 }, (
           { id: 'missing', url: files.missing },
           { id: 'folder', url: files.folder },
           { id: 'gone', url: notFoundUrl, restart: { maxAttempts: 1, initialDelayMs: 100, maxDelayMs: 200 } },
+          { id: 'weird', url: 'lavfi:testsrc=size=96x72:rate=8', corrupt: 'lava:9' },
         ],
       }),
     );
@@ -90,6 +91,7 @@ describe('serve with one good source and five bad ones', { timeout: 120_000 }, (
         ['missing', 'SOURCE_UNREADABLE', /nope\.mp4/],
         ['folder', 'SOURCE_UNREADABLE', /folder\.mp4/],
         ['gone', 'SOURCE_FAILED', /404/],
+        ['weird', 'CORRUPTION_INVALID', /lava/],
       ];
       for (const [id, code, detail] of expected) {
         const stream = streams.get(id);
@@ -117,7 +119,7 @@ describe('serve with one good source and five bad ones', { timeout: 120_000 }, (
   });
 
   it('logs each failure on stderr, naming the source', () => {
-    for (const id of ['garbage', 'audio', 'missing', 'folder', 'gone']) {
+    for (const id of ['garbage', 'audio', 'missing', 'folder', 'gone', 'weird']) {
       assert.match(serve.cli.stderr, new RegExp(`"stream":"${id}","state":"error"`), id);
     }
   });

@@ -3,13 +3,14 @@
  * SIGINT. Sources are tiny lavfi graphs at a low rate (the machine is shared with other work).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { childPids, CliProcess, commandLine, FIXTURE_BUNDLE, getJson, pollUntil, processExists, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
+import { childPids, CliProcess, commandLine, FIXTURE_BUNDLE, getJson, pollUntil, processExists, REPO_ROOT, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
 import { RecordingClient } from '../helpers/reliability-ws.js';
 
 const LAVFI_A = 'a=lavfi:testsrc2=size=96x72:rate=8';
@@ -29,7 +30,8 @@ describe('serve: a killed ffmpeg is restarted, SIGTERM shuts down cleanly', { ti
     await serve?.cli.kill();
   });
 
-  it('restarts a SIGKILLed ffmpeg: reconnecting, running, then frames with a discontinuity', async () => {
+  // cli-serve.test.ts checks the single-stream case; here the other stream must not notice.
+  it('two streams: a SIGKILLed ffmpeg restarts alone (reconnecting, running, discontinuity); the other and /readyz are undisturbed', async () => {
     await client.moreFrames(2, 'a');
     const ffmpegs = await pollUntil(() => childPids(serve.cli.pid, 'ffmpeg').length === 2 && childPids(serve.cli.pid, 'ffmpeg'), 'two ffmpeg children');
     // Which ffmpeg decodes stream a: its command line names the graph.
@@ -97,6 +99,38 @@ describe('run: SIGINT mid-file flushes the JSONL and leaves no ffmpeg', { timeou
       assert.deepEqual(seqs, seqs.map((_, i) => i), 'frames in order, none missing');
     } finally {
       await cli.kill();
+    }
+  });
+});
+
+describe('shutdown watchdog', { timeout: 60_000 }, () => {
+  it('a cleanup that hangs still ends the process: exit 1 after forceExitAfterMs, saying why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reliability-watchdog-'));
+    try {
+      const script = join(dir, 'hang.mts');
+      const shutdownModule = pathToFileURL(join(REPO_ROOT, 'src/app/shutdown.ts')).href;
+      const loggerModule = pathToFileURL(join(REPO_ROOT, 'src/app/logger.ts')).href;
+      await writeFile(
+        script,
+        `import { onShutdownSignal } from '${shutdownModule}';\n` +
+          `import { createLogger } from '${loggerModule}';\n` +
+          `onShutdownSignal(() => new Promise(() => {}), createLogger('info'), { forceExitAfterMs: 300 });\n` +
+          `setInterval(() => {}, 1000);\n` +
+          `console.log('ready');\n`,
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /shutdown did not finish within 300 ms/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
