@@ -5,7 +5,7 @@ import { createLogger } from '../../app/logger.js';
 import { Pipeline } from '../../app/pipeline.js';
 import { onShutdownSignal } from '../../app/shutdown.js';
 import { ConfiguredStream } from '../../app/streams.js';
-import { InferenceEngine } from '../../model/index.js';
+import { openEngine } from '../../app/engine.js';
 import { createProgress } from '../progress.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -66,15 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   const writer = new JsonlWriter(values.out);
   await writer.ready();
 
-  const engine = await InferenceEngine.create({
-    bundleDir: config.model.bundle,
-    editor: config.model.editor,
-    steps: config.model.steps,
-    providers: config.model.providers,
-    ensemble: config.model.ensemble,
-    topK: config.model.topK,
-    log: (message) => log.info(message),
-  });
+  const engine = await openEngine(config.model, log);
   const size = engine.info.inputSize;
   const sourceConfig = config.sources[0];
   const stream = await ConfiguredStream.create({

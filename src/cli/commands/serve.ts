@@ -8,7 +8,7 @@ import { ConfiguredStream, describeSources } from '../../app/streams.js';
 import { AllSourcesFailedError, openStreams, sourceFailure } from '../../app/open-streams.js';
 import { failedSourceUpdate, streamStateUpdate } from '../../app/stream-state.js';
 import { version } from '../../app/version.js';
-import { InferenceEngine } from '../../model/index.js';
+import { openEngine } from '../../app/engine.js';
 import { PipelineServer } from '../../server/index.js';
 import { CORRUPTION_TYPES } from '../../corrupt/index.js';
 import { intOption, parseCommandArgs } from '../args.js';
@@ -86,15 +86,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   log.info(`dashboard on ${base}/  (WebSocket ${base.replace(/^http/, 'ws')}/ws)`);
 
   // A bad bundle or no usable source ends the command: close what is open, or it never exits.
-  const engine = await InferenceEngine.create({
-    bundleDir: config.model.bundle,
-    editor: config.model.editor,
-    steps: config.model.steps,
-    providers: config.model.providers,
-    ensemble: config.model.ensemble,
-    topK: config.model.topK,
-    log: (message) => log.info(message),
-  }).catch(async (error: unknown) => {
+  const engine = await openEngine(config.model, log).catch(async (error: unknown) => {
     await server.close();
     throw error;
   });
