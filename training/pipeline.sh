@@ -19,6 +19,6 @@ wait_for_other distill.py
 $PY distill.py --steps "$CM_STEPS" --batch 64
 # The classifier is independent of the editor chain; it may have been trained (or paused) separately.
 wait_for_other classifier.py
-$PY classifier.py
+$PY classifier.py --epochs "${CLASSIFIER_EPOCHS:-20}"
 $PY export.py
 node check_parity.mjs ../models/cifar10

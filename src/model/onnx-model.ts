@@ -29,7 +29,7 @@ export interface BatchInput {
 let supportedBackends: Set<string> | undefined;
 
 function backendsInThisBuild(): Set<string> {
-  supportedBackends ??= new Set(ort.listSupportedBackends().map((b) => b.name).filter(providerLibrariesInstalled));
+  supportedBackends ??= new Set(ort.listSupportedBackends().map((b) => b.name));
   return supportedBackends;
 }
 
@@ -81,6 +81,11 @@ export class OnnxModel {
       if (!backendsInThisBuild().has(provider)) {
         failures.push(`${provider}: not in this onnxruntime build`);
         config.log(`execution provider '${provider}' is not in this onnxruntime build, falling back`);
+        continue;
+      }
+      if (!providerLibrariesInstalled(provider)) {
+        failures.push(`${provider}: provider libraries not installed`);
+        config.log(`execution provider '${provider}': its libraries are not installed (npm ci --onnxruntime-node-install=cuda12), falling back`);
         continue;
       }
       try {
