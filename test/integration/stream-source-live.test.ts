@@ -83,15 +83,16 @@ describe('FrameSource, live (real ffmpeg, lavfi)', { timeout: 30_000 }, () => {
   });
 
   it('kills and restarts an ffmpeg that stalls (no frame for stallTimeoutMs)', async () => {
-    const { source } = await startSource({ ...LIVE, stallTimeoutMs: 500 });
+    // Long enough for a restarted ffmpeg to deliver its first frame on a loaded machine.
+    const { source } = await startSource({ ...LIVE, stallTimeoutMs: 2000 });
     source.frames$.subscribe({ error: () => {} });
     source.start();
     const { pid } = await nextState(source.states$, 'running');
     process.kill(pid!, 'SIGSTOP'); // frozen, like a hung RTSP connection: alive, silent
-    const reconnecting = await nextState(source.states$, 'reconnecting', 3000);
-    assert.match(reconnecting.reason, /no frame for 500 ms \(stalled\)/);
-    await until(() => !isAlive(pid!), 2000, 'the stalled ffmpeg to be killed');
-    const again = await nextState(source.states$, 'running', 5000);
+    const reconnecting = await nextState(source.states$, 'reconnecting', 15_000);
+    assert.match(reconnecting.reason, /no frame for 2000 ms \(stalled\)/);
+    await until(() => !isAlive(pid!), 5000, 'the stalled ffmpeg to be killed');
+    const again = await nextState(source.states$, 'running', 15_000);
     assert.notEqual(again.pid, pid);
   });
 
