@@ -14,7 +14,7 @@ import torch
 import teacher as teacher_mod
 from common import CHECKPOINTS, RUNS, RunLog, load_checkpoint, save_checkpoint, setup
 from editor_common import LatentPairs, drop_condition, edit_quality, ema_update
-from schedule import alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
+from schedule import EpsFromV, alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
 from unet import LatentUNet
 
 SKIP = 20
@@ -28,11 +28,12 @@ def consistency(unet, z_t, cond, t, w, ab):
     return c_skip.view(-1, 1, 1, 1) * z_t + c_out.view(-1, 1, 1, 1) * x0
 
 
-def load_trained(path=CHECKPOINTS / "cm_unet.pt") -> LatentUNet:
+def load_trained(path=CHECKPOINTS / "cm_unet.pt") -> EpsFromV:
+    """The student with the epsilon interface (its raw v-predicting UNet is `.unet`)."""
     state = torch.load(path, map_location="cpu")
     model = LatentUNet(**state["config"])
     model.load_state_dict(state["model"])
-    return model.eval()
+    return EpsFromV(model).eval()
 
 
 def main():
@@ -48,7 +49,7 @@ def main():
     parser.add_argument("--save-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--name", default="cm")
+    parser.add_argument("--name", default="cm_v")
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
@@ -57,7 +58,7 @@ def main():
     for p in teacher.parameters():
         p.requires_grad_(False)
     student = LatentUNet(teacher.config["latent_ch"], tuple(teacher.config["widths"]), guidance_conditioned=True)
-    missing = student.load_state_dict(teacher.state_dict(), strict=False)
+    missing = student.load_state_dict(teacher.unet.state_dict(), strict=False)
     assert all(k.startswith("guidance_proj") for k in missing.missing_keys), missing
     target = copy.deepcopy(student).eval()
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
@@ -100,8 +101,8 @@ def main():
             x0 = predict_x0(z_t, eps, ab[t])
             a_s = ab[s].view(-1, 1, 1, 1)
             z_s = a_s.sqrt() * x0 + (1 - a_s).sqrt() * eps   # one DDIM step of the teacher
-            goal = consistency(target, z_s, cond, s.float(), w, ab)
-        pred = consistency(student, z_t, cond, t.float(), w, ab)
+            goal = consistency(EpsFromV(target), z_s, cond, s.float(), w, ab)
+        pred = consistency(EpsFromV(student), z_t, cond, t.float(), w, ab)
         loss = (torch.sqrt((pred - goal) ** 2 + HUBER_C ** 2) - HUBER_C).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -118,7 +119,7 @@ def main():
         if step % args.eval_every == 0 or step == args.steps:
             def edit(cond_latent, g):
                 noises = [torch.randn(cond_latent.shape, generator=g) for _ in range(4)]
-                return pairs.decode(lcm_sample(target, cond_latent, noises))
+                return pairs.decode(lcm_sample(EpsFromV(target), cond_latent, noises))
             log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
     log.write(event="done", step=step)
 

@@ -1,4 +1,5 @@
-"""Train the Decorruptor-DPM teacher: a latent InstructPix2Pix-style editor (epsilon prediction).
+"""Train the Decorruptor-DPM teacher: a latent InstructPix2Pix-style editor (v-prediction; exported
+with an epsilon output, see schedule.EpsFromV).
 
 Input pairs come from the corruption model; the target is the clean image's scaled latent and the
 condition is the corrupted image's (unscaled) latent, dropped to zero 10% of the time so that
@@ -13,15 +14,16 @@ import torch.nn.functional as F
 
 from common import CHECKPOINTS, RUNS, RunLog, load_checkpoint, save_checkpoint, setup
 from editor_common import LatentPairs, drop_condition, edit_quality, ema_update
-from schedule import NUM_TRAIN_TIMESTEPS, alphas_cumprod, ddim_sample
+from schedule import NUM_TRAIN_TIMESTEPS, EpsFromV, alphas_cumprod, ddim_sample, v_target
 from unet import LatentUNet
 
 
-def load_trained(path=CHECKPOINTS / "dpm_unet.pt") -> LatentUNet:
+def load_trained(path=CHECKPOINTS / "dpm_unet.pt") -> EpsFromV:
+    """The teacher with the epsilon interface (its raw v-predicting UNet is `.unet`)."""
     state = torch.load(path, map_location="cpu")
     model = LatentUNet(**state["config"])
     model.load_state_dict(state["model"])
-    return model.eval()
+    return EpsFromV(model).eval()
 
 
 def main():
@@ -36,7 +38,7 @@ def main():
     parser.add_argument("--save-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--name", default="dpm")
+    parser.add_argument("--name", default="dpm_v")
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
@@ -81,7 +83,7 @@ def main():
         noise = torch.randn(z0.shape, generator=gen)
         a = ab[t].view(-1, 1, 1, 1)
         z_t = a.sqrt() * z0 + (1 - a).sqrt() * noise
-        loss = F.mse_loss(unet(z_t, cond, t.float()), noise)
+        loss = F.mse_loss(unet(z_t, cond, t.float()), v_target(z0, noise, ab[t]))
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         opt.zero_grad(set_to_none=True)
@@ -98,7 +100,7 @@ def main():
             save()
         if step % args.eval_every == 0 or step == args.steps:
             def edit(cond_latent, g):
-                z = ddim_sample(ema, cond_latent, torch.randn(cond_latent.shape, generator=g))
+                z = ddim_sample(EpsFromV(ema), cond_latent, torch.randn(cond_latent.shape, generator=g))
                 return pairs.decode(z)
             log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
     log.write(event="done", step=step)
