@@ -4,6 +4,7 @@
 
 import { autoSizeCanvas, cssContext } from './canvas.js';
 
+const TICKS = [0, 0.5, 1];
 const WINDOW_MS = 3 * 60_000;
 const MIN_SPAN_MS = 30_000;
 const GAP_MS = 5_000;
@@ -35,9 +36,10 @@ export class HistoryChart {
     const latencyMax = niceCeiling(Math.max(50, ...this.#samples.map((s) => s.p95 ?? 0)));
     const fpsMax = niceCeiling(Math.max(5, ...this.#samples.map((s) => s.fps)));
     ctx.font = '10px system-ui, sans-serif';
-    // Gutters as wide as the longest axis label, so "1.5k ms" is never clipped.
-    const leftGutter = Math.ceil(ctx.measureText(axisLabel(latencyMax, 'ms')).width) + 6;
-    const rightGutter = Math.ceil(ctx.measureText(axisLabel(fpsMax, '')).width) + 6;
+    // Gutters as wide as the longest tick label ("500 ms" is wider than "1k ms"), never clipped.
+    const widest = (max, unit) => Math.max(...TICKS.map((f) => ctx.measureText(axisLabel(max * f, unit)).width));
+    const leftGutter = Math.ceil(widest(latencyMax, 'ms')) + 6;
+    const rightGutter = Math.ceil(widest(fpsMax, '')) + 6;
     const plot = { left: leftGutter, right: width - rightGutter, top: 6, bottom: height - 14 };
     // The window grows with the history (at least 30 s, at most WINDOW_MS), so a fresh page
     // shows a readable line instead of a sliver at the right edge.
@@ -46,7 +48,7 @@ export class HistoryChart {
     const x = (at) => plot.left + ((at - (now - span)) / span) * (plot.right - plot.left);
 
     ctx.lineWidth = 1;
-    for (const fraction of [0, 0.5, 1]) {
+    for (const fraction of TICKS) {
       const y = Math.round(plot.bottom - fraction * (plot.bottom - plot.top)) + 0.5;
       ctx.strokeStyle = GRID_COLOR;
       ctx.beginPath();
