@@ -73,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
 /** Starts everything; resolves once the pipeline has shut down (signal, or every source ended). */
 export async function serve(config: Config, log: Logger): Promise<void> {
   const sources = effectiveSources(config);
+  const byId = new Map<string, ConfiguredStream>();
   const server = await PipelineServer.create({
     config,
     info: { version, labels: [], model: { loading: true }, corruptions: [...CORRUPTION_TYPES] },
@@ -80,7 +81,6 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     streams: sources.map(({ id, url }) => ({ id, url })),
     handlers: { setCorruption: (streamId, corruption) => byId.get(streamId)?.setCorruption(corruption) },
   });
-  const byId = new Map<string, ConfiguredStream>();
   const { url } = await server.listen();
   const base = url.replace(/\/$/, '');
   log.info(`dashboard on ${base}/  (WebSocket ${base.replace(/^http/, 'ws')}/ws)`);
@@ -131,7 +131,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const removeHandlers = onShutdownSignal(shutdown, log);
   try {
     await pipeline.done;
-    log.info('every source has ended');
+    log.info('pipeline stopped');
     // Every source gave up (none ended normally): fail, so that a supervisor sees it.
     if (pipeline.sourceErrors.length === streams.length) {
       throw new AllSourcesFailedError([...failures, ...pipeline.sourceErrors.map((e) => sourceFailure({ id: e.sourceId ?? '?', url: e.url }, e))]);
