@@ -44,6 +44,8 @@ export class Pipeline {
   readonly #ready$ = new Subject<void>();
   readonly #subscriptions: Subscription[] = [];
   readonly #sourceErrors: SourceError[] = [];
+  /** Replayed sources by id: their frames are released once processed, so ffmpeg may go on. */
+  readonly #replayed = new Map<string, FrameSource>();
   #processed = 0;
   #stopped = false;
 
@@ -57,6 +59,7 @@ export class Pipeline {
   private constructor(options: PipelineOptions) {
     this.#options = options;
     const { streams } = options;
+    for (const { source } of streams) if (source.mode === 'replay') this.#replayed.set(source.id, source);
     for (const { source } of streams) {
       this.#subscriptions.push(source.states$.subscribe((event) => this.#onState(event)));
     }
@@ -109,7 +112,7 @@ export class Pipeline {
   }
 
   async #infer(batch: Frame[]): Promise<void> {
-    const { engine, sink, log, streams } = this.#options;
+    const { engine, sink, log } = this.#options;
     try {
       const results = await engine.infer(batch);
       if (this.#stopped) return;
@@ -121,8 +124,7 @@ export class Pipeline {
       log.error('inference failed for a batch; its frames are skipped', { error: (error as Error).message, size: batch.length });
     } finally {
       for (const frame of batch) {
-        const stream = streams.find((s) => s.source.id === frame.streamId);
-        if (stream?.source.mode === 'replay') stream.source.release(1);
+        this.#replayed.get(frame.streamId)?.release(1);
       }
       if (!this.#stopped) this.#ready$.next();
     }
