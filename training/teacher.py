@@ -39,11 +39,16 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--name", default="dpm_v")
+    parser.add_argument("--init", help="start from these weights (a checkpoints/*.pt of this script) instead of scratch")
+    parser.add_argument("--out", default="dpm_unet.pt", help="file name of the EMA weights under training/checkpoints")
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
     pairs = LatentPairs("train", seed=args.seed)
     unet = LatentUNet(4, tuple(args.widths))
+    if args.init:
+        # Continue from committed EMA weights (no optimizer state is kept between sessions).
+        unet.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
     ema = copy.deepcopy(unet).eval()
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=0.0)
     ab = alphas_cumprod()
@@ -70,7 +75,7 @@ def main():
         return args.lr * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(progress * 3.14159265)).item()))
 
     def save():
-        save_checkpoint(CHECKPOINTS / "dpm_unet.pt", model=ema.state_dict(), config=unet.config, step=step)
+        save_checkpoint(CHECKPOINTS / args.out, model=ema.state_dict(), config=unet.config, step=step, init=args.init)
         save_checkpoint(ckpt_path, unet=unet.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
                         rng=torch.get_rng_state(), gen=gen.get_state(), pairs_gen=pairs.gen.get_state())
 
@@ -90,7 +95,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
         opt.step()
-        ema_update(ema, unet, args.ema if step > 1000 else 0.9)
+        ema_update(ema, unet, args.ema if step > 1000 or args.init else 0.9)
         step += 1
         running += loss.item()
         if step % 100 == 0:
