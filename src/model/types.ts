@@ -28,6 +28,18 @@ export interface StageTimings {
   batchSize: number;
 }
 
+/** StageTimings fields by stage name: the `stage` label of the metrics and the benchmark's columns. */
+export const STAGE_TIMING_FIELDS = {
+  queue: 'queueMs',
+  preprocess: 'preprocessMs',
+  classify: 'classifyMs',
+  encode: 'encodeMs',
+  unet: 'unetMs',
+  decode: 'decodeMs',
+  ensemble: 'ensembleMs',
+  total: 'totalMs',
+} as const satisfies Record<string, keyof StageTimings>;
+
 export interface FrameInference {
   source: Prediction;
   /** Null when the editor is off. */

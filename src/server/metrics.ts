@@ -3,25 +3,14 @@
  * per-stream rolling statistics behind the `stats` message: one call from the pipeline feeds both.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StageTimings } from '../model/types.js';
+import { STAGE_TIMING_FIELDS, type StageTimings } from '../model/types.js';
 import type { StreamRegistry } from './stream-registry.js';
 import type { StreamState } from './types.js';
 
 const PREFIX = 'decorruptor_';
 
 /** Stages of StageTimings reported as `stage` label values. */
-const STAGES = ['queue', 'preprocess', 'classify', 'encode', 'unet', 'decode', 'ensemble', 'total'] as const;
-type Stage = (typeof STAGES)[number];
-const STAGE_FIELDS: Record<Stage, keyof StageTimings> = {
-  queue: 'queueMs',
-  preprocess: 'preprocessMs',
-  classify: 'classifyMs',
-  encode: 'encodeMs',
-  unet: 'unetMs',
-  decode: 'decodeMs',
-  ensemble: 'ensembleMs',
-  total: 'totalMs',
-};
+const STAGES = Object.keys(STAGE_TIMING_FIELDS) as Array<keyof typeof STAGE_TIMING_FIELDS>;
 
 /** Why the server did not send a frame to someone. */
 export type SkipReason = 'slow_client' | 'superseded';
@@ -90,7 +79,7 @@ export class PipelineMetrics {
   batch(size: number, timings?: StageTimings): void {
     this.#batchSize.observe(size);
     if (timings === undefined) return;
-    for (const stage of STAGES) this.#stageMs.observe({ stage }, timings[STAGE_FIELDS[stage]]);
+    for (const stage of STAGES) this.#stageMs.observe({ stage }, timings[STAGE_TIMING_FIELDS[stage]]);
   }
 
   /** Capture-to-send latency of one frame. `PipelineServer.publishFrame` calls this itself. */
