@@ -12,8 +12,8 @@ import time
 import torch
 
 import teacher as teacher_mod
-from common import CHECKPOINTS, RUNS, RunLog, load_checkpoint, save_checkpoint, setup
-from editor_common import LatentPairs, drop_condition, edit_quality, ema_update
+from common import CHECKPOINTS, RUNS, RunLog, save_checkpoint, setup
+from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
 from schedule import EpsFromV, alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
 from unet import LatentUNet
 
@@ -66,23 +66,14 @@ def main():
     gen = torch.Generator().manual_seed(args.seed + 2)
 
     log = RunLog(args.name)
-    ckpt_path = RUNS / args.name / "last.pt"
-    step = 0
-    ckpt = load_checkpoint(ckpt_path)
-    if ckpt:
-        student.load_state_dict(ckpt["student"])
-        target.load_state_dict(ckpt["target"])
-        opt.load_state_dict(ckpt["opt"])
-        step = ckpt["step"]
-        torch.set_rng_state(ckpt["rng"])
-        gen.set_state(ckpt["gen"])
-        pairs.gen.set_state(ckpt["pairs_gen"])
+    checkpoint = StepCheckpoint(RUNS / args.name / "last.pt", {"student": student, "target": target}, opt, gen, pairs)
+    step = checkpoint.restore()
+    if step:
         log.write(event="resume", step=step)
 
     def save():
         save_checkpoint(CHECKPOINTS / "cm_unet.pt", model=target.state_dict(), config=student.config, step=step)
-        save_checkpoint(ckpt_path, student=student.state_dict(), target=target.state_dict(), opt=opt.state_dict(),
-                        step=step, rng=torch.get_rng_state(), gen=gen.get_state(), pairs_gen=pairs.gen.get_state())
+        checkpoint.save(step)
 
     t0, running = time.time(), 0.0
     while step < args.steps:

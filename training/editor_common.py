@@ -6,7 +6,7 @@ import torch.nn.functional as F
 import cifar
 import classifier as classifier_mod
 import vae as vae_mod
-from common import flip_and_translate, to_float
+from common import flip_and_translate, save_checkpoint, to_float
 from corruption_model import CorruptionModel
 
 
@@ -84,8 +84,33 @@ def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batc
     return out
 
 
+class StepCheckpoint:
+    """The resumable state of a step-based editor training: named modules, the optimizer, the step,
+    and every random generator, so that a resumed run draws what an uninterrupted one would."""
+
+    def __init__(self, path, modules: dict, opt, gen: torch.Generator, pairs: LatentPairs):
+        self.path, self.modules, self.opt, self.gen, self.pairs = path, modules, opt, gen, pairs
+
+    def restore(self) -> int:
+        """Loads the last checkpoint if there is one; returns the step to continue from."""
+        if not self.path.exists():
+            return 0
+        state = torch.load(self.path, map_location="cpu")
+        for name, module in self.modules.items():
+            module.load_state_dict(state[name])
+        self.opt.load_state_dict(state["opt"])
+        torch.set_rng_state(state["rng"])
+        self.gen.set_state(state["gen"])
+        self.pairs.gen.set_state(state["pairs_gen"])
+        return state["step"]
+
+    def save(self, step: int) -> None:
+        save_checkpoint(self.path, **{name: m.state_dict() for name, m in self.modules.items()}, opt=self.opt.state_dict(),
+                        step=step, rng=torch.get_rng_state(), gen=self.gen.get_state(), pairs_gen=self.pairs.gen.get_state())
+
+
 def seeded_noise(shape, gen: torch.Generator) -> torch.Tensor:
     return torch.randn(shape, generator=gen)
 
 
-__all__ = ["LatentPairs", "drop_condition", "ema_update", "edit_quality", "seeded_noise", "np"]
+__all__ = ["LatentPairs", "StepCheckpoint", "drop_condition", "ema_update", "edit_quality", "seeded_noise", "np"]

@@ -12,8 +12,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import CHECKPOINTS, RUNS, RunLog, load_checkpoint, save_checkpoint, setup
-from editor_common import LatentPairs, drop_condition, edit_quality, ema_update
+from common import CHECKPOINTS, RUNS, RunLog, save_checkpoint, setup
+from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
 from schedule import NUM_TRAIN_TIMESTEPS, EpsFromV, alphas_cumprod, ddim_sample, v_target
 from unet import LatentUNet
 
@@ -55,17 +55,9 @@ def main():
     gen = torch.Generator().manual_seed(args.seed + 1)
 
     log = RunLog(args.name)
-    ckpt_path = RUNS / args.name / "last.pt"
-    step = 0
-    ckpt = load_checkpoint(ckpt_path)
-    if ckpt:
-        unet.load_state_dict(ckpt["unet"])
-        ema.load_state_dict(ckpt["ema"])
-        opt.load_state_dict(ckpt["opt"])
-        step = ckpt["step"]
-        torch.set_rng_state(ckpt["rng"])
-        gen.set_state(ckpt["gen"])
-        pairs.gen.set_state(ckpt["pairs_gen"])
+    checkpoint = StepCheckpoint(RUNS / args.name / "last.pt", {"unet": unet, "ema": ema}, opt, gen, pairs)
+    step = checkpoint.restore()
+    if step:
         log.write(event="resume", step=step)
 
     def lr_at(s):  # warm-up, then cosine to 10%
@@ -76,8 +68,7 @@ def main():
 
     def save():
         save_checkpoint(CHECKPOINTS / args.out, model=ema.state_dict(), config=unet.config, step=step, init=args.init)
-        save_checkpoint(ckpt_path, unet=unet.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
-                        rng=torch.get_rng_state(), gen=gen.get_state(), pairs_gen=pairs.gen.get_state())
+        checkpoint.save(step)
 
     t0, running = time.time(), 0.0
     while step < args.steps:
