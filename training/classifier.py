@@ -96,6 +96,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--name", default="classifier")
+    parser.add_argument("--out", default="classifier.pt", help="file name of the best weights under training/checkpoints")
     parser.add_argument("--time-steps", type=int, default=0, help="only time this many steps, then exit")
     args = parser.parse_args()
     setup(args.seed, args.threads)
@@ -155,7 +156,7 @@ def main():
         log.write(event="epoch", epoch=epoch + 1, loss=total_loss / steps_per_epoch, val_acc=val_acc, epoch_s=round(time.time() - t0, 1))
         if val_acc >= best:
             best = val_acc
-            save_checkpoint(CHECKPOINTS / "classifier.pt", model=model.state_dict(), widths=args.widths, val_acc=val_acc, epoch=epoch + 1)
+            save_checkpoint(CHECKPOINTS / args.out, model=model.state_dict(), widths=args.widths, val_acc=val_acc, epoch=epoch + 1)
         save_checkpoint(ckpt_path, model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, best=best, rng=torch.get_rng_state())
     log.write(event="done", best_val_acc=best)
 

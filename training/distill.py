@@ -50,16 +50,24 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--name", default="cm_v")
+    parser.add_argument("--teacher", default="dpm_unet.pt", help="teacher weights under training/checkpoints")
+    parser.add_argument("--init", help="start the student from these weights (a checkpoints/*.pt of this script) "
+                                       "instead of the teacher's")
+    parser.add_argument("--out", default="cm_unet.pt", help="file name of the EMA target under training/checkpoints")
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
     pairs = LatentPairs("train", seed=args.seed + 10)
-    teacher = teacher_mod.load_trained()
+    teacher = teacher_mod.load_trained(CHECKPOINTS / args.teacher)
     for p in teacher.parameters():
         p.requires_grad_(False)
     student = LatentUNet(teacher.config["latent_ch"], tuple(teacher.config["widths"]), guidance_conditioned=True)
-    missing = student.load_state_dict(teacher.unet.state_dict(), strict=False)
-    assert all(k.startswith("guidance_proj") for k in missing.missing_keys), missing
+    if args.init:
+        # Continue an earlier distillation (no optimizer state is kept between sessions).
+        student.load_state_dict(torch.load(CHECKPOINTS / args.init, map_location="cpu")["model"])
+    else:
+        missing = student.load_state_dict(teacher.unet.state_dict(), strict=False)
+        assert all(k.startswith("guidance_proj") for k in missing.missing_keys), missing
     target = copy.deepcopy(student).eval()
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
     ab = alphas_cumprod()
@@ -72,7 +80,8 @@ def main():
         log.write(event="resume", step=step)
 
     def save():
-        save_checkpoint(CHECKPOINTS / "cm_unet.pt", model=target.state_dict(), config=student.config, step=step)
+        save_checkpoint(CHECKPOINTS / args.out, model=target.state_dict(), config=student.config, step=step,
+                        teacher=args.teacher, init=args.init)
         checkpoint.save(step)
 
     t0, running = time.time(), 0.0

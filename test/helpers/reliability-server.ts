@@ -1,9 +1,9 @@
-/** An in-process PipelineServer with synthetic frames, for the WebSocket reliability tests. */
+/** An in-process PipelineServer with synthetic frames, for the server and WebSocket reliability tests. */
 import { randomFillSync } from 'node:crypto';
-import { loadConfig } from '../../src/config/load.js';
+import { type ConfigOverrides, loadConfig } from '../../src/config/load.js';
 import type { FrameInference, Prediction } from '../../src/model/types.js';
 import { PipelineServer, type PipelineServerOptions } from '../../src/server/server.js';
-import type { Frame } from '../../src/stream/frame.js';
+import type { Frame, FrameMeta } from '../../src/stream/frame.js';
 
 export const LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
@@ -14,28 +14,43 @@ export interface TestServer {
   wsUrl: string;
 }
 
-/** Starts a server on a free loopback port; `server` overrides config.server (heartbeat and stats slow by default). */
-export async function startTestServer(server: Record<string, unknown> = {}, options: Partial<PipelineServerOptions> = {}): Promise<TestServer> {
+export interface TestServerOptions extends Partial<PipelineServerOptions> {
+  /** config.sources; default: a `cam` RTSP source and a `file` clip. */
+  sources?: NonNullable<ConfigOverrides['sources']>;
+  /** Mark the model as loaded once listening; default true. */
+  modelReady?: boolean;
+}
+
+/**
+ * Starts a server on a free loopback port; `server` overrides config.server (heartbeat and stats slow by default),
+ * `options` the sources, readiness and PipelineServer options (`info`, `handlers`, `defaultMetrics`...).
+ */
+export async function startTestServer(server: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const {
+    sources = [
+      { id: 'cam', url: 'rtsp://127.0.0.1:1/live' },
+      { id: 'file', url: 'clips/a.mp4' },
+    ],
+    modelReady = true,
+    ...serverOptions
+  } = options;
   const config = await loadConfig({
     file: null,
     env: {},
     overrides: {
       server: { port: 0, heartbeatMs: 60_000, statsIntervalMs: 60_000, ...server },
       model: { topK: 2 },
-      sources: [
-        { id: 'cam', url: 'rtsp://127.0.0.1:1/live' },
-        { id: 'file', url: 'clips/a.mp4' },
-      ],
+      sources,
     },
   });
   const pipelineServer = await PipelineServer.create({
     config,
     info: { version: '0.0.0-test', labels: LABELS, model: { name: 'synthetic' } },
     defaultMetrics: false,
-    ...options,
+    ...serverOptions,
   });
   const { port } = await pipelineServer.listen();
-  pipelineServer.setModelReady(true);
+  if (modelReady) pipelineServer.setModelReady(true);
   return { server: pipelineServer, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws` };
 }
 
@@ -45,21 +60,35 @@ function prediction(index: number, confidence: number): Prediction {
   return { label: LABELS[index]!, index, confidence, topk };
 }
 
-/** A frame of `streamId`; `noise` makes it incompressible (large JPEGs). */
-export function syntheticFrame(streamId: string, seq: number, { width = 64, height = 48, noise = false } = {}): Frame {
+export interface SyntheticFrameOptions {
+  width?: number;
+  height?: number;
+  /** Random pixels: incompressible (large JPEGs). */
+  noise?: boolean;
+  /** How long ago the frame was captured: capturedAt is performance.now() minus this; default 0. */
+  ageMs?: number;
+  /** Ground truth and corruption facts; default: none. */
+  meta?: FrameMeta;
+}
+
+/** A frame of `streamId` (64x48 by default). */
+export function syntheticFrame(streamId: string, seq: number, { width = 64, height = 48, noise = false, ageMs = 0, meta }: SyntheticFrameOptions = {}): Frame {
   const data = new Uint8Array(width * height * 3);
   if (noise) randomFillSync(data);
   else for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seq) & 0xff;
-  return { streamId, seq, ptsMs: seq * 100, capturedAt: performance.now(), width, height, data, discontinuity: seq === 0 };
+  const frame: Frame = { streamId, seq, ptsMs: seq * 100, capturedAt: performance.now() - ageMs, width, height, data, discontinuity: seq === 0 };
+  if (meta !== undefined) frame.meta = meta;
+  return frame;
 }
 
-export function syntheticInference(): FrameInference {
+/** An inference (source dog, edited and ensemble cat) as if made in a batch of `batchSize` frames. */
+export function syntheticInference(batchSize = 1): FrameInference {
   return {
     source: prediction(5, 0.6),
     edited: prediction(3, 0.8),
     ensemble: prediction(3, 0.7),
     editedImage: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) },
-    timings: { queueMs: 1, preprocessMs: 1, classifyMs: 2, encodeMs: 3, unetMs: 10, decodeMs: 3, ensembleMs: 0.1, totalMs: 20, batchSize: 1 },
+    timings: { queueMs: 1, preprocessMs: 1, classifyMs: 2, encodeMs: 3, unetMs: 10, decodeMs: 3, ensembleMs: 0.1, totalMs: 20, batchSize },
   };
 }
 

@@ -4,78 +4,44 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomFillSync } from 'node:crypto';
 import { request } from 'node:http';
 import sharp from 'sharp';
 import { WebSocket, type ClientOptions } from 'ws';
-import { loadConfig } from '../../src/config/load.js';
-import type { FrameInference, Prediction } from '../../src/model/types.js';
-import { PipelineServer, type PipelineServerOptions } from '../../src/server/server.js';
 import { decodeFrameMessage, type DecodedFrame } from '../../src/server/protocol.js';
-import type { Frame } from '../../src/stream/frame.js';
+import {
+  LABELS,
+  startTestServer,
+  syntheticFrame,
+  syntheticInference,
+  type SyntheticFrameOptions,
+  type TestServer,
+  type TestServerOptions,
+} from '../helpers/reliability-server.js';
 
 // ---- fixtures ------------------------------------------------------------------------------------
 
-const LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const TOKEN = 'a-test-token-of-enough-length';
 
-type ServerOverrides = Record<string, unknown>;
-
-async function startServer(server: ServerOverrides = {}, options: Partial<PipelineServerOptions> = {}) {
-  const config = await loadConfig({
-    file: null,
-    env: {},
-    overrides: {
-      server: { port: 0, heartbeatMs: 60_000, statsIntervalMs: 60_000, ...server },
-      model: { topK: 2 },
-      sources: [
-        { id: 'cam', url: 'rtsp://viewer:secret@10.1.2.3/live' },
-        { id: 'file', url: 'clips/a.mp4' },
-      ],
-    },
-  });
-  const pipeline = await PipelineServer.create({
-    config,
+/** A server not yet model-ready, whose `cam` URL carries a password (`secret`) that hello must redact. */
+function startServer(server: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  return startTestServer(server, {
+    sources: [
+      { id: 'cam', url: 'rtsp://viewer:secret@10.1.2.3/live' },
+      { id: 'file', url: 'clips/a.mp4' },
+    ],
     info: { version: '9.9.9', labels: LABELS, model: { name: 'test-bundle', editor: 'cm', steps: 4 } },
-    defaultMetrics: false,
+    modelReady: false,
     ...options,
   });
-  const { port } = await pipeline.listen();
-  return { server: pipeline, port, wsUrl: `ws://127.0.0.1:${port}/ws`, httpUrl: `http://127.0.0.1:${port}` };
 }
 
-function prediction(index: number, confidence: number): Prediction {
-  const rest = (1 - confidence) / (LABELS.length - 1);
-  const topk = LABELS.map((label, i) => ({ label, index: i, probability: i === index ? confidence : rest })).sort((a, b) => b.probability - a.probability);
-  return { label: LABELS[index]!, index, confidence, topk };
+/** A frame captured 3 ms ago, with ground truth and a corruption. */
+function makeFrame(streamId: string, seq: number, options: SyntheticFrameOptions = {}) {
+  return syntheticFrame(streamId, seq, { ageMs: 3, meta: { truth: 'cat', corruption: 'fog:4' }, ...options });
 }
 
-function makeFrame(streamId: string, seq: number, size: { width: number; height: number } = { width: 64, height: 48 }, noise = false): Frame {
-  const data = new Uint8Array(size.width * size.height * 3);
-  if (noise) randomFillSync(data);
-  else for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seq) & 0xff;
-  return {
-    streamId,
-    seq,
-    ptsMs: seq * 100,
-    capturedAt: performance.now() - 3,
-    width: size.width,
-    height: size.height,
-    data,
-    discontinuity: seq === 0,
-    meta: { truth: 'cat', corruption: 'fog:4' },
-  };
-}
-
-function makeInference(): FrameInference {
-  return {
-    source: prediction(5, 0.6),
-    edited: prediction(3, 0.8),
-    ensemble: prediction(3, 0.7),
-    editedImage: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) },
-    timings: { queueMs: 1, preprocessMs: 1, classifyMs: 2, encodeMs: 3, unetMs: 10, decodeMs: 3, ensembleMs: 0.1, totalMs: 20, batchSize: 4 },
-  };
-}
+/** An inference from a batch of 4 frames. */
+const makeInference = () => syntheticInference(4);
 
 // ---- a ws client that records what it gets -------------------------------------------------------
 
@@ -187,7 +153,7 @@ function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
 // ---- HTTP ----------------------------------------------------------------------------------------
 
 describe('HTTP routes', () => {
-  let ctx: Awaited<ReturnType<typeof startServer>>;
+  let ctx: TestServer;
   before(async () => {
     ctx = await startServer({}, { defaultMetrics: true });
   });
@@ -272,7 +238,7 @@ describe('HTTP routes', () => {
 // ---- WebSocket protocol --------------------------------------------------------------------------
 
 describe('WebSocket protocol', () => {
-  let ctx: Awaited<ReturnType<typeof startServer>>;
+  let ctx: TestServer;
   const corruptionCalls: [string, string | null][] = [];
   before(async () => {
     ctx = await startServer(
@@ -481,8 +447,7 @@ describe('WebSocket limits', () => {
       // Stop reading: the kernel buffers fill, then the server's socket buffer grows.
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
 
-      const size = { width: 640, height: 480 };
-      const base = makeFrame('cam', 0, size, true);
+      const base = makeFrame('cam', 0, { width: 640, height: 480, noise: true });
       let largestFrame = 0;
       let maxBuffered = 0;
       let skipped = 0;
@@ -516,7 +481,7 @@ describe('WebSocket limits', () => {
 // ---- who may connect -----------------------------------------------------------------------------
 
 describe('WebSocket admission', () => {
-  let ctx: Awaited<ReturnType<typeof startServer>>;
+  let ctx: TestServer;
   before(async () => {
     ctx = await startServer({ auth: { token: TOKEN } });
   });
