@@ -1,9 +1,10 @@
 // The per-stream synthetic-corruption control: a type (none, cycle through all, or one of the
 // server's types) and a severity 1-5, sent as one `set-corruption` spec such as "fog:4".
 //
-// What the picker shows: the setting the server last confirmed (a `corruption` message) wins;
-// before any confirmation it follows the corruption the frames report. While a cycle runs the
-// frames change type every few seconds, which is why the confirmed setting has priority.
+// What the picker shows: the setting the server last confirmed (hello's `streams[].corruption`,
+// then `corruption` messages) wins; before any confirmation it follows the corruption the frames
+// report. While a cycle runs the frames change type every few seconds, which is why the confirmed
+// setting has priority.
 
 import { el } from './dom.js';
 

@@ -167,6 +167,7 @@ export function startDashboard() {
       card.setUrl(stream.url);
       card.setState(stream.state, stream.message, stream.attempt);
       card.setCorruptionChoices(...corruptionControl(message));
+      if (stream.corruption !== undefined) card.confirmCorruption(stream.corruption); // absent: older server, or not one spec
     }
     ui.empty.textContent = 'The server has no streams configured.';
     refreshStreamList();

@@ -153,7 +153,8 @@ export class ClientHub {
     } catch (error) {
       return this.#refuse(client, 'REJECTED', (error as Error).message ?? String(error), 'set-corruption');
     }
-    // Everyone's picker should show the new setting, not just the asker's.
+    // Clients that connect later get it in their hello; everyone's picker shows it now, not just the asker's.
+    this.#options.streams.setCorruption(streamId, corruption);
     this.broadcast({ type: 'corruption', streamId, corruption });
   }
 

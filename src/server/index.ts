@@ -1,4 +1,4 @@
-export { PipelineServer, type ClientSnapshot, type PipelineServerOptions, type PublishOutcome } from './server.js';
+export { PipelineServer, sourceDescriptor, type ClientSnapshot, type PipelineServerOptions, type PublishOutcome } from './server.js';
 export { PipelineMetrics, type SkipReason } from './metrics.js';
 export type { Readiness } from './http-routes.js';
 export {

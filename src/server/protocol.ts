@@ -86,6 +86,12 @@ export interface StreamSummary {
   code?: string;
   message?: string;
   attempt?: number;
+  /**
+   * The stream's synthetic corruption setting ('fog:4', 'cycle:4'; null: clean): as configured,
+   * then as last changed by a `set-corruption`. Absent when the server cannot say it as one spec
+   * (a stream it was not told about, a configured list of several specs) and from older servers.
+   */
+  corruption?: string | null;
 }
 
 export interface HelloMessage {

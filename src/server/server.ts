@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { type Config, effectiveSources } from '../config/schema.js';
+import { type Config, effectiveSources, type SourceConfig } from '../config/schema.js';
 import type { FrameInference } from '../model/types.js';
 import type { Frame } from '../stream/frame.js';
 import type { ClientConnection } from './client-connection.js';
@@ -29,7 +29,7 @@ export interface PipelineServerOptions {
   info: ServerInfo;
   log?: Logger;
   handlers?: ServerHandlers;
-  /** Streams to announce before the pipeline reports on them; default: the config's (or the demo). */
+  /** Streams to announce before the pipeline reports on them; default: the config's (or the demo), via sourceDescriptor. */
   streams?: StreamDescriptor[];
   /** Dashboard folder; default: public/ at the package root. */
   staticDir?: string;
@@ -81,7 +81,7 @@ export class PipelineServer {
     this.#log = options.log ?? silentLogger;
     this.#handlers = options.handlers ?? {};
     this.#streams = new StreamRegistry();
-    for (const stream of options.streams ?? effectiveSources(options.config)) this.#streams.ensure(stream);
+    for (const stream of options.streams ?? effectiveSources(options.config).map(sourceDescriptor)) this.#streams.ensure(stream);
     this.#metrics = new PipelineMetrics(this.#streams, { defaultMetrics: options.defaultMetrics ?? true });
 
     this.#hub = new ClientHub({
@@ -297,6 +297,16 @@ export class PipelineServer {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#hub.add(ws, remote));
   }
+}
+
+/**
+ * What the server announces of a configured source: its id, URL and corruption setting (null when
+ * clean). A list of one spec is that spec; a list of several has no one-spec setting and is left out.
+ */
+export function sourceDescriptor(source: Pick<SourceConfig, 'id' | 'url' | 'corrupt'>): StreamDescriptor {
+  const { id, url, corrupt = null } = source;
+  const corruption = typeof corrupt === 'string' || corrupt === null ? corrupt : corrupt.length === 1 ? corrupt[0] : undefined;
+  return corruption === undefined ? { id, url } : { id, url, corruption };
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };

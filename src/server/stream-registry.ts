@@ -1,5 +1,6 @@
 /**
- * The streams the server knows about: their redacted URL, lifecycle state and recent statistics.
+ * The streams the server knows about: their redacted URL, lifecycle state, corruption setting and
+ * recent statistics.
  * Streams are registered up front (from the config) or on first mention by the pipeline.
  */
 import type { StreamStatsSummary, StreamSummary } from './protocol.js';
@@ -10,6 +11,8 @@ import type { StreamDescriptor, StreamState, StreamStateUpdate } from './types.j
 interface StreamEntry {
   id: string;
   url: string | null;
+  /** Undefined: not known (see StreamSummary.corruption). */
+  corruption: string | null | undefined;
   update: StreamStateUpdate;
   stats: RollingStats;
 }
@@ -17,15 +20,23 @@ interface StreamEntry {
 export class StreamRegistry {
   readonly #streams = new Map<string, StreamEntry>();
 
-  /** Returns the stream, registering it (state `starting`) if it is new; a given url replaces an unknown one. */
+  /** Returns the stream, registering it (state `starting`) if it is new; a given url or corruption replaces the known one. */
   ensure(descriptor: StreamDescriptor): StreamEntry {
     let entry = this.#streams.get(descriptor.id);
     if (entry === undefined) {
-      entry = { id: descriptor.id, url: null, update: { state: 'starting' }, stats: new RollingStats() };
+      entry = { id: descriptor.id, url: null, corruption: undefined, update: { state: 'starting' }, stats: new RollingStats() };
       this.#streams.set(descriptor.id, entry);
     }
     if (descriptor.url !== undefined) entry.url = redactUrl(descriptor.url);
+    if (descriptor.corruption !== undefined) entry.corruption = descriptor.corruption;
     return entry;
+  }
+
+  /** Records a stream's new corruption setting; false (and nothing registered) for an unknown stream. */
+  setCorruption(id: string, corruption: string | null): boolean {
+    const entry = this.#streams.get(id);
+    if (entry !== undefined) entry.corruption = corruption;
+    return entry !== undefined;
   }
 
   has(id: string): boolean {
@@ -55,7 +66,12 @@ export class StreamRegistry {
   }
 
   summaries(): StreamSummary[] {
-    return [...this.#streams.values()].map((e) => ({ id: e.id, url: e.url, ...e.update }));
+    return [...this.#streams.values()].map((e) => ({
+      id: e.id,
+      url: e.url,
+      ...e.update,
+      ...(e.corruption === undefined ? {} : { corruption: e.corruption }),
+    }));
   }
 
   statsSummaries(now: number): StreamStatsSummary[] {

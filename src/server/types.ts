@@ -32,6 +32,8 @@ export interface StreamDescriptor {
   id: string;
   /** Source URL; credentials are redacted before it leaves the server. */
   url?: string;
+  /** Synthetic corruption setting of a test feed ('fog:4', 'cycle:4'; null: clean). Omitted: not known. */
+  corruption?: string | null;
 }
 
 /** Facts about the running model, sent to each client in `hello`. */

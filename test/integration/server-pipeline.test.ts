@@ -22,11 +22,14 @@ import {
 
 const TOKEN = 'a-test-token-of-enough-length';
 
-/** A server not yet model-ready, whose `cam` URL carries a password (`secret`) that hello must redact. */
+/**
+ * A server not yet model-ready, whose `cam` URL carries a password (`secret`) that hello must redact;
+ * `cam` is a test feed configured with fog:4, `file` is clean.
+ */
 function startServer(server: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   return startTestServer(server, {
     sources: [
-      { id: 'cam', url: 'rtsp://viewer:secret@10.1.2.3/live' },
+      { id: 'cam', url: 'rtsp://viewer:secret@10.1.2.3/live', corrupt: 'fog:4' },
       { id: 'file', url: 'clips/a.mp4' },
     ],
     info: { version: '9.9.9', labels: LABELS, model: { name: 'test-bundle', editor: 'cm', steps: 4 } },
@@ -266,13 +269,14 @@ describe('WebSocket protocol', () => {
     assert.deepEqual(hello.corruptions, ['fog:4', 'snow:2']);
     assert.deepEqual(hello.controls, { setCorruption: true });
     assert.equal(hello.subscribed, '*');
-    const streams = hello.streams as { id: string; url: string; state: string }[];
+    const streams = hello.streams as { id: string; url: string; state: string; corruption?: string | null }[];
     assert.deepEqual(
-      streams.map((s) => [s.id, s.url, s.state]),
+      streams.map((s) => [s.id, s.url, s.state, s.corruption]),
       [
-        ['cam', 'rtsp://viewer:***@10.1.2.3/live', 'starting'],
-        ['file', 'clips/a.mp4', 'starting'],
+        ['cam', 'rtsp://viewer:***@10.1.2.3/live', 'starting', 'fog:4'],
+        ['file', 'clips/a.mp4', 'starting', null],
       ],
+      'corruption settings come from the config',
     );
     client.close();
   });
@@ -367,6 +371,29 @@ describe('WebSocket protocol', () => {
     assert.equal(refused.for, 'set-corruption');
     asker.close();
     watcher.close();
+  });
+
+  it('a client that connects after a set-corruption gets the new setting in its hello', async () => {
+    const settings = (hello: Json) => Object.fromEntries((hello.streams as { id: string; corruption?: string | null }[]).map((s) => [s.id, s.corruption]));
+    const asker = await TestClient.connect(ctx.wsUrl);
+    const camBefore = settings(asker.hello).cam;
+    assert.equal(settings(asker.hello).file, null, 'file is clean in the config');
+
+    asker.send({ type: 'set-corruption', streamId: 'file', corruption: 'frost:3' });
+    assert.equal((await asker.next('corruption')).corruption, 'frost:3');
+    const late = await TestClient.connect(ctx.wsUrl);
+    assert.deepEqual(settings(late.hello), { cam: camBefore, file: 'frost:3' }, 'only the changed stream changes');
+
+    asker.send({ type: 'set-corruption', streamId: 'file', corruption: 'lava:9' });
+    assert.equal((await asker.next('error')).code, 'REJECTED');
+    const afterRefusal = await TestClient.connect(ctx.wsUrl);
+    assert.equal(settings(afterRefusal.hello).file, 'frost:3', 'a refused change is not recorded');
+
+    asker.send({ type: 'set-corruption', streamId: 'file', corruption: null });
+    assert.equal((await asker.next('corruption')).corruption, null);
+    const afterClear = await TestClient.connect(ctx.wsUrl);
+    assert.equal(settings(afterClear.hello).file, null, 'back to clean');
+    for (const c of [asker, late, afterRefusal, afterClear]) c.close();
   });
 
   it('pushes state changes and periodic stats', async () => {

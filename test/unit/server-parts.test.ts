@@ -4,7 +4,9 @@ import { LatestOnlyQueue } from '../../src/server/latest-only.js';
 import { TokenBucket } from '../../src/server/rate-limit.js';
 import { redactUrl } from '../../src/server/redact.js';
 import { RollingStats } from '../../src/server/rolling-stats.js';
+import { sourceDescriptor } from '../../src/server/server.js';
 import { toRelativePath } from '../../src/server/static-files.js';
+import { StreamRegistry } from '../../src/server/stream-registry.js';
 import { originAllowed } from '../../src/server/upgrade-guard.js';
 
 describe('toRelativePath', () => {
@@ -102,5 +104,27 @@ describe('RollingStats', () => {
     stats.addDropped(3);
     stats.addDropped(2);
     assert.equal(stats.dropped, 5);
+  });
+});
+
+describe('corruption settings of streams', () => {
+  it('sourceDescriptor: a spec or null; a list of one is its spec, a longer list is left out', () => {
+    assert.deepEqual(sourceDescriptor({ id: 'a', url: 'x.mp4', corrupt: 'cycle:4' }), { id: 'a', url: 'x.mp4', corruption: 'cycle:4' });
+    assert.deepEqual(sourceDescriptor({ id: 'a', url: 'x.mp4' }), { id: 'a', url: 'x.mp4', corruption: null });
+    assert.deepEqual(sourceDescriptor({ id: 'a', url: 'x.mp4', corrupt: ['fog:4'] }), { id: 'a', url: 'x.mp4', corruption: 'fog:4' });
+    assert.deepEqual(sourceDescriptor({ id: 'a', url: 'x.mp4', corrupt: ['fog:4', 'snow:2'] }), { id: 'a', url: 'x.mp4' });
+  });
+
+  it('StreamRegistry keeps the setting through state changes; unknown settings and streams stay out', () => {
+    const registry = new StreamRegistry();
+    registry.ensure({ id: 'a', corruption: 'fog:4' });
+    registry.ensure({ id: 'b' });
+    registry.setState('a', { state: 'running' });
+    assert.equal(registry.setCorruption('a', null), true);
+    assert.equal(registry.setCorruption('ghost', 'fog:1'), false);
+    assert.deepEqual(registry.summaries(), [
+      { id: 'a', url: null, state: 'running', corruption: null },
+      { id: 'b', url: null, state: 'starting' },
+    ]);
   });
 });

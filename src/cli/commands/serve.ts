@@ -9,7 +9,7 @@ import { AllSourcesFailedError, openStreams, sourceFailure } from '../../app/ope
 import { failedSourceUpdate, streamStateUpdate } from '../../app/stream-state.js';
 import { version } from '../../app/version.js';
 import { openEngine } from '../../app/engine.js';
-import { PipelineServer } from '../../server/index.js';
+import { PipelineServer, sourceDescriptor } from '../../server/index.js';
 import { CORRUPTION_TYPES } from '../../corrupt/index.js';
 import { intOption, parseCommandArgs } from '../args.js';
 
@@ -78,8 +78,15 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     config,
     info: { version, labels: [], model: { loading: true }, corruptions: [...CORRUPTION_TYPES] },
     log,
-    streams: sources.map(({ id, url }) => ({ id, url })),
-    handlers: { setCorruption: (streamId, corruption) => byId.get(streamId)?.setCorruption(corruption) },
+    streams: sources.map(sourceDescriptor),
+    handlers: {
+      setCorruption: (streamId, corruption) => {
+        const stream = byId.get(streamId);
+        // A configured stream that failed to open has nothing to corrupt: refuse rather than pretend.
+        if (stream === undefined) throw new Error(`stream "${streamId}" is not running`);
+        stream.setCorruption(corruption);
+      },
+    },
   });
   const { url } = await server.listen();
   const base = url.replace(/\/$/, '');
