@@ -12,7 +12,7 @@ import classifier as classifier_mod
 import distill as distill_mod
 import teacher as teacher_mod
 import vae as vae_mod
-from common import setup
+from common import CHECKPOINTS, setup
 from schedule import BETA_END, BETA_START, CM_TIMESTEPS, NUM_TRAIN_TIMESTEPS, SIGMA_DATA, TIMESTEP_SCALING
 
 OPSET = 17
@@ -48,6 +48,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     parser.add_argument("--skip-editors", action="store_true", help="classifier and VAE only")
+    parser.add_argument("--version", default="2.0.0", help="bundle version written to the manifest")
+    # Weights under training/checkpoints: the defaults are the shipped ones; others export a candidate.
+    parser.add_argument("--classifier", default="classifier.pt")
+    parser.add_argument("--vae", default="vae.pt")
+    parser.add_argument("--dpm", default="dpm_unet.pt")
+    parser.add_argument("--cm", default="cm_unet.pt")
     args = parser.parse_args()
     setup(0, 2)
     out = Path(args.out)
@@ -55,8 +61,8 @@ def main():
     gen = torch.Generator().manual_seed(0)
     batch = 2
 
-    clf = classifier_mod.load_trained()
-    vae, scale = vae_mod.load_trained()
+    clf = classifier_mod.load_trained(CHECKPOINTS / args.classifier)
+    vae, scale = vae_mod.load_trained(CHECKPOINTS / args.vae)
     factor = vae.config["factor"]
     latent = [4, 32 // factor, 32 // factor]
     image = torch.rand(batch, 3, 32, 32, generator=gen)
@@ -70,13 +76,13 @@ def main():
     ]
     editors = {}
     if not args.skip_editors:
-        dpm = teacher_mod.load_trained()
+        dpm = teacher_mod.load_trained(CHECKPOINTS / args.dpm)
         parity.append(export(dpm, {"sample": z, "cond": z * 0.5, "timestep": t}, "eps", out / "dpm_unet.onnx"))
         editors["dpm"] = {"kind": "ddim-ip2p", "unet": {"file": "dpm_unet.onnx"}, "steps": 20,
                           "imageGuidance": {"start": 1.8, "end": 0.0}}
-        cm_path = distill_mod.CHECKPOINTS / "cm_unet.pt"
+        cm_path = CHECKPOINTS / args.cm
         if cm_path.exists():
-            cm = distill_mod.load_trained()
+            cm = distill_mod.load_trained(cm_path)
             parity.append(export(cm, {"sample": z, "cond": z * 0.5, "timestep": t, "guidance": torch.tensor([1.1, 1.3])},
                                  "eps", out / "cm_unet.onnx"))
             editors["cm"] = {"kind": "consistency", "unet": {"file": "cm_unet.onnx"}, "steps": 4,
@@ -87,7 +93,7 @@ def main():
     previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     manifest = {
         "name": "cifar10-decorruptor",
-        "version": "1.0.0",
+        "version": args.version,
         "labels": cifar.class_names(),
         "classifier": {"file": "classifier.onnx", "inputSize": {"width": 32, "height": 32},
                        "normalization": {"mean": classifier_mod.MEAN, "std": classifier_mod.STD}, "resize": "area"},
