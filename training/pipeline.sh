@@ -19,6 +19,10 @@ wait_for_other distill.py
 $PY distill.py --steps "$CM_STEPS" --batch 64
 # The classifier is independent of the editor chain; it may have been trained (or paused) separately.
 wait_for_other classifier.py
-$PY classifier.py --epochs "${CLASSIFIER_EPOCHS:-20}"
+$PY classifier.py --widths 64 256 256 --epochs "${CLASSIFIER_EPOCHS:-13}"
+# Decoder tuning against the classifier (the encoder, so the editors' latent space, is frozen). It
+# writes vae_tuned.pt only when validation reconstructions classify better than before.
+$PY vae_decoder.py --classifier classifier.pt --out vae_tuned.pt --steps 600
+if [ -f checkpoints/vae_tuned.pt ]; then cp checkpoints/vae_tuned.pt checkpoints/vae.pt; fi
 $PY export.py
 node check_parity.mjs ../models/cifar10
