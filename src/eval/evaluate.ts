@@ -10,10 +10,11 @@
 import { corrupt, type CorruptionType, type Severity } from '../corrupt/index.js';
 import type { Cifar10Set } from '../data/cifar10.js';
 import type { InferenceEngine } from '../model/engine.js';
+import { rgb24ToPlanar, type ChannelAffine } from '../model/preprocess.js';
 import type { FrameInference } from '../model/types.js';
 import type { Frame } from '../stream/frame.js';
 import { EvalError } from './errors.js';
-import type { Accuracy, EvalReport } from './types.js';
+import type { ConditionResult, EvalReport } from './types.js';
 
 export interface EvaluateOptions {
   /** An open engine; evaluate() neither creates nor closes it. */
@@ -43,12 +44,23 @@ interface Job {
   end: number;
 }
 
-/** Correct answers counted for one condition. */
+/** Correct answers and pixel errors summed over the images of one condition. */
 interface Tally {
   source: number;
   edited: number;
   ensemble: number;
+  /** Squared differences to the clean image, in 0..255 units, summed over values and images. */
+  inputSquares: number;
+  editedSquares: number;
+  /** Images whose result carried an edited image. */
+  editedImages: number;
 }
+
+/** The benchmark's image size: CIFAR-10's, that of the frames and of the clean images. */
+const IMAGE_SIZE = { width: 32, height: 32 } as const;
+const IMAGE_VALUES = IMAGE_SIZE.width * IMAGE_SIZE.height * 3;
+/** Divides a squared-difference sum of one image by this for its MSE on the [0, 1] scale. */
+const SQUARES_PER_MSE = 255 * 255 * IMAGE_VALUES;
 
 /**
  * The corruption seed of image `index`: a fixed function of (seed, index), so a given image gets
@@ -66,7 +78,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   checkLabels(truths, engine.info.labels);
 
   const conditions: Condition[] = ['clean', ...corruptions];
-  const tallies = new Map<Condition, Tally>(conditions.map((c) => [c, { source: 0, edited: 0, ensemble: 0 }]));
+  const tallies = new Map<Condition, Tally>(
+    conditions.map((c) => [c, { source: 0, edited: 0, ensemble: 0, inputSquares: 0, editedSquares: 0, editedImages: 0 }]),
+  );
   const jobs: Job[] = conditions.flatMap((condition) =>
     Array.from({ length: Math.ceil(n / batchSize) }, (_, b) => ({ condition, start: b * batchSize, end: Math.min(n, (b + 1) * batchSize) })),
   );
@@ -75,7 +89,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 
   const runJob = async (job: Job, frames: Frame[]): Promise<void> => {
     const results = await engine.infer(frames);
-    tallyInto(tallies.get(job.condition)!, results, truths.slice(job.start, job.end));
+    tallyInto(tallies.get(job.condition)!, results, frames, truths.slice(job.start, job.end), dataset.images.slice(job.start, job.end));
     done += frames.length;
     onProgress?.(done, total);
   };
@@ -91,15 +105,23 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   }
   await Promise.all(running);
 
-  const accuracy = (t: Tally): Accuracy => ({ source: t.source / n, edited: t.edited / n, ensemble: t.ensemble / n });
-  const perCorruption = Object.fromEntries(corruptions.map((c) => [c, round(accuracy(tallies.get(c)!))]));
+  const result = (t: Tally): ConditionResult => ({
+    source: t.source / n,
+    edited: t.edited / n,
+    ensemble: t.ensemble / n,
+    mse: {
+      input: t.inputSquares / (n * SQUARES_PER_MSE),
+      edited: t.editedImages > 0 ? t.editedSquares / (t.editedImages * SQUARES_PER_MSE) : null,
+    },
+  });
+  const perCorruption = Object.fromEntries(corruptions.map((c) => [c, round(result(tallies.get(c)!))]));
   return {
     n,
     severity,
     editor: engine.info.editor,
-    clean: round(accuracy(tallies.get('clean')!)),
+    clean: round(result(tallies.get('clean')!)),
     corruptions: perCorruption,
-    mean: round(meanAccuracy(corruptions.map((c) => accuracy(tallies.get(c)!)))),
+    mean: round(meanResult(corruptions.map((c) => result(tallies.get(c)!)))),
   };
 }
 
@@ -131,7 +153,13 @@ function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: numb
   return frames;
 }
 
-function tallyInto(tally: Tally, results: readonly FrameInference[], truths: readonly string[]): void {
+function tallyInto(
+  tally: Tally,
+  results: readonly FrameInference[],
+  frames: readonly Frame[],
+  truths: readonly string[],
+  cleans: readonly Uint8Array[],
+): void {
   results.forEach((result, i) => {
     const truth = truths[i];
     const sourceRight = result.source.label === truth;
@@ -139,18 +167,71 @@ function tallyInto(tally: Tally, results: readonly FrameInference[], truths: rea
     // No editor: the "edited" prediction is the source's, as the ensemble already is.
     if (result.edited ? result.edited.label === truth : sourceRight) tally.edited++;
     if (result.ensemble.label === truth) tally.ensemble++;
+    tally.inputSquares += squaredError(frames[i], cleans[i]);
+    if (result.editedImage) {
+      tally.editedSquares += squaredError(result.editedImage, cleans[i]);
+      tally.editedImages++;
+    }
   });
 }
 
-function meanAccuracy(accuracies: readonly Accuracy[]): Accuracy {
-  const mean = (key: keyof Accuracy) => accuracies.reduce((sum, a) => sum + a[key], 0) / accuracies.length;
-  return { source: mean('source'), edited: mean('edited'), ensemble: mean('ensemble') };
+/** 0..255 intensities kept as they are: resizing only. */
+const IDENTITY: ChannelAffine = { scale: [1, 1, 1], offset: [0, 0, 0] };
+/** Planar scratch for an edited image resized to 32x32 (main thread only, one image at a time). */
+const resized = new Float32Array(IMAGE_VALUES);
+
+/**
+ * Sum over pixels and channels of (image - clean)^2, in 0..255 units. At 32x32 it is an integer
+ * (exact, so the total does not depend on batching); an image of another size (an editor whose VAE
+ * works at another size) is first resized to 32x32 with 'area', the bundles' default resize.
+ */
+function squaredError(image: { width: number; height: number; data: Uint8Array }, clean: Uint8Array): number {
+  let sum = 0;
+  if (image.width === IMAGE_SIZE.width && image.height === IMAGE_SIZE.height) {
+    for (let q = 0; q < IMAGE_VALUES; q++) {
+      const d = image.data[q] - clean[q];
+      sum += d * d;
+    }
+    return sum;
+  }
+  rgb24ToPlanar(image.data, image, resized, 0, IMAGE_SIZE, 'area', IDENTITY);
+  const plane = IMAGE_SIZE.width * IMAGE_SIZE.height;
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) {
+      const d = resized[c * plane + p] - clean[p * 3 + c];
+      sum += d * d;
+    }
+  }
+  return sum;
 }
 
-/** Six decimals: exact for any n up to 10^6, and free of float noise like 0.7350000000000001. */
-function round(a: Accuracy): Accuracy {
-  const r = (x: number) => Math.round(x * 1e6) / 1e6;
-  return { source: r(a.source), edited: r(a.edited), ensemble: r(a.ensemble) };
+function meanResult(results: readonly ConditionResult[]): ConditionResult {
+  const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  const edited = results.map((r) => r.mse.edited);
+  return {
+    source: mean(results.map((r) => r.source)),
+    edited: mean(results.map((r) => r.edited)),
+    ensemble: mean(results.map((r) => r.ensemble)),
+    mse: {
+      input: mean(results.map((r) => r.mse.input)),
+      edited: edited.every((e): e is number => e !== null) ? mean(edited) : null,
+    },
+  };
+}
+
+/**
+ * Accuracies to six decimals: exact for any n up to 10^6, and free of float noise like
+ * 0.7350000000000001. MSEs to eight, as a good edit's can be well under 0.001.
+ */
+function round(r: ConditionResult): ConditionResult {
+  const to = (digits: number) => (x: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+  const [accuracy, mse] = [to(6), to(8)];
+  return {
+    source: accuracy(r.source),
+    edited: accuracy(r.edited),
+    ensemble: accuracy(r.ensemble),
+    mse: { input: mse(r.mse.input), edited: r.mse.edited === null ? null : mse(r.mse.edited) },
+  };
 }
 
 function checkOptions(options: EvaluateOptions, n: number, batchSize: number, inFlight: number): void {

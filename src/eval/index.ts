@@ -3,4 +3,4 @@ export { evaluate, imageSeed, type EvaluateOptions } from './evaluate.js';
 export { formatReportTable, renderReportSvg, type TableOptions } from './report.js';
 export { parseCorruptionList } from './corruption-list.js';
 export { EvalError, type EvalErrorCode } from './errors.js';
-export type { Accuracy, EvalReport } from './types.js';
+export type { Accuracy, ConditionResult, EvalReport, PixelMse } from './types.js';

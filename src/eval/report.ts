@@ -1,5 +1,5 @@
 /** Human-readable views of an EvalReport: a text table for the terminal and an SVG bar chart. */
-import type { Accuracy, EvalReport } from './types.js';
+import type { Accuracy, ConditionResult, EvalReport } from './types.js';
 
 export interface TableOptions {
   /** Wall time of the evaluation, for the footer line. */
@@ -11,27 +11,36 @@ const gain = (a: Accuracy) => {
   const points = (a.ensemble - a.source) * 100;
   return `${points >= 0 ? '+' : ''}${points.toFixed(1)}`;
 };
+const mse = (x: number | null) => (x === null ? '-' : x.toFixed(4));
 
 /**
- * A fixed-width table, accuracies in percent:
+ * A fixed-width table, accuracies in percent, then the pixel MSE to the clean image of the input
+ * frame and of the edited image ('-' without editor):
  *
- *   condition          source  edited  ensemble   gain
- *   clean                91.0    88.5      91.5   +0.5
- *   gaussian_noise       40.5    61.0      58.5  +18.0
+ *   condition          source  edited  ensemble    gain    MSE in  MSE out
+ *   clean                91.0    88.5      91.5    +0.5    0.0000   0.0021
+ *   gaussian_noise       40.5    61.0      58.5   +18.0    0.0098   0.0043
  *   ...
  *   mean (15)            ...
  */
 export function formatReportTable(report: EvalReport, options: TableOptions = {}): string {
   const names = Object.keys(report.corruptions);
-  const rows: Array<[string, Accuracy]> = [['clean', report.clean], ...names.map((name): [string, Accuracy] => [name, report.corruptions[name]])];
+  const rows: Array<[string, ConditionResult]> = [
+    ['clean', report.clean],
+    ...names.map((name): [string, ConditionResult] => [name, report.corruptions[name]]),
+  ];
   const meanLabel = `mean (${names.length})`;
   const width = Math.max('condition'.length, meanLabel.length, ...rows.map(([name]) => name.length));
-  const line = (name: string, cells: string[]) => `${name.padEnd(width)}  ${cells.map((c, i) => c.padStart(i === 2 ? 8 : 6)).join('  ')}`;
-  const row = ([name, a]: [string, Accuracy]) => line(name, [percent(a.source), percent(a.edited), percent(a.ensemble), gain(a)]);
-  const header = line('condition', ['source', 'edited', 'ensemble', 'gain']);
+  // Cell widths; the MSE columns stand a little apart from the accuracy ones.
+  const widths = [6, 6, 8, 6, 8, 7];
+  const line = (name: string, cells: string[]) => `${name.padEnd(width)}  ${cells.map((c, i) => c.padStart(widths[i])).join('  ')}`;
+  const row = ([name, r]: [string, ConditionResult]) =>
+    line(name, [percent(r.source), percent(r.edited), percent(r.ensemble), gain(r), mse(r.mse.input), mse(r.mse.edited)]);
+  const header = line('condition', ['source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
   const rule = '-'.repeat(header.length);
   const out = [
     `CIFAR-10-C style, severity ${report.severity}, ${report.n} test images per condition, editor ${report.editor} (accuracy %, gain = ensemble - source)`,
+    'MSE in / MSE out: pixel MSE ([0,1] scale) of the input frame / the edited image against the clean image',
     header,
     rule,
     row(rows[0]),

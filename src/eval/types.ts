@@ -10,6 +10,27 @@ export interface Accuracy {
   ensemble: number;
 }
 
+/**
+ * Pixel mean squared error against the clean image: pixels on the [0, 1] scale, averaged over
+ * pixels, channels and images, compared at the clean image's 32x32. An edit restores the image
+ * when `edited` < `input`.
+ */
+export interface PixelMse {
+  /** The frame given to the engine, i.e. the corrupted image (0 for clean). */
+  input: number;
+  /**
+   * The editor's output (`FrameInference.editedImage`); null without editor. An edited image of
+   * another size than 32x32 (a VAE with another input size) is resized to 32x32 first, with 'area'
+   * (the bundles' default resize). Averaged over the images that have an edited image.
+   */
+  edited: number | null;
+}
+
+/** One condition (clean, a corruption, or their mean): the accuracies, and `mse` next to them. */
+export interface ConditionResult extends Accuracy {
+  mse: PixelMse;
+}
+
 export interface EvalReport {
   /** Test images per condition. */
   n: number;
@@ -17,9 +38,12 @@ export interface EvalReport {
   /** Editor name from the bundle, or 'none'. */
   editor: string;
   /** Uncorrupted images: what adaptation may cost when there is nothing to fix. */
-  clean: Accuracy;
+  clean: ConditionResult;
   /** Per corruption type, in the order evaluated. */
-  corruptions: Record<string, Accuracy>;
-  /** Unweighted mean over `corruptions` (clean excluded), as CIFAR-10-C tables report it. */
-  mean: Accuracy;
+  corruptions: Record<string, ConditionResult>;
+  /**
+   * Unweighted mean over `corruptions` (clean excluded), as CIFAR-10-C tables report it; `mse.edited`
+   * is null when any corruption's is.
+   */
+  mean: ConditionResult;
 }

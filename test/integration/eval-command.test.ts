@@ -13,7 +13,7 @@ import { UsageError, exitCodeFor } from '../../src/cli/errors.js';
 import { loadCifar10 } from '../../src/data/cifar10.js';
 import { EvalError } from '../../src/eval/errors.js';
 import { evaluate } from '../../src/eval/evaluate.js';
-import type { EvalReport } from '../../src/eval/types.js';
+import type { ConditionResult, EvalReport } from '../../src/eval/types.js';
 import { InferenceEngine } from '../../src/model/engine.js';
 
 const BUNDLE = fileURLToPath(new URL('../fixtures/model/bundle', import.meta.url));
@@ -27,24 +27,37 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function assertAccuracy(a: unknown, where: string): asserts a is { source: number; edited: number; ensemble: number } {
-  assert.deepEqual(Object.keys(a as object).sort(), ['edited', 'ensemble', 'source'], where);
-  for (const [key, value] of Object.entries(a as object)) {
+/** Accuracies in [0, 1], and `mse` with `input` in [0, 1] and `edited` in [0, 1] (with editor) or null. */
+function assertCondition(a: unknown, where: string, withEditor: boolean): asserts a is ConditionResult {
+  assert.deepEqual(Object.keys(a as object).sort(), ['edited', 'ensemble', 'mse', 'source'], where);
+  const { mse, ...accuracy } = a as ConditionResult;
+  for (const [key, value] of Object.entries(accuracy)) {
     assert.ok(typeof value === 'number' && value >= 0 && value <= 1, `${where}.${key} = ${value}`);
   }
+  assert.deepEqual(Object.keys(mse).sort(), ['edited', 'input'], `${where}.mse`);
+  assert.ok(mse.input >= 0 && mse.input <= 1, `${where}.mse.input = ${mse.input}`);
+  if (withEditor) assert.ok(mse.edited !== null && mse.edited >= 0 && mse.edited <= 1, `${where}.mse.edited = ${mse.edited}`);
+  else assert.equal(mse.edited, null, `${where}.mse.edited`);
 }
 
 function assertReportShape(report: EvalReport, n: number, corruptions: string[]): void {
   assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'mean', 'n', 'severity']);
   assert.equal(report.n, n);
-  assertAccuracy(report.clean, 'clean');
+  const withEditor = report.editor !== 'none';
+  assertCondition(report.clean, 'clean', withEditor);
+  assert.equal(report.clean.mse.input, 0, 'the clean frames are the clean images');
   assert.deepEqual(Object.keys(report.corruptions), corruptions);
-  for (const name of corruptions) assertAccuracy(report.corruptions[name], name);
-  assertAccuracy(report.mean, 'mean');
-  for (const key of ['source', 'edited', 'ensemble'] as const) {
-    const mean = corruptions.reduce((sum, c) => sum + report.corruptions[c][key], 0) / corruptions.length;
-    assert.ok(Math.abs(report.mean[key] - mean) < 1e-6, `mean.${key}`);
+  for (const name of corruptions) {
+    assertCondition(report.corruptions[name], name, withEditor);
+    assert.ok(report.corruptions[name].mse.input > 0, `${name} changes the images`);
   }
+  assertCondition(report.mean, 'mean', withEditor);
+  const mean = (value: (r: ConditionResult) => number) => corruptions.reduce((sum, c) => sum + value(report.corruptions[c]), 0) / corruptions.length;
+  for (const key of ['source', 'edited', 'ensemble'] as const) {
+    assert.ok(Math.abs(report.mean[key] - mean((r) => r[key])) < 1e-6, `mean.${key}`);
+  }
+  assert.ok(Math.abs(report.mean.mse.input - mean((r) => r.mse.input)) < 1e-7, 'mean.mse.input');
+  if (withEditor) assert.ok(Math.abs(report.mean.mse.edited! - mean((r) => r.mse.edited!)) < 1e-7, 'mean.mse.edited');
 }
 
 describe('decorruptor eval', { timeout: 120_000 }, () => {
@@ -60,8 +73,9 @@ describe('decorruptor eval', { timeout: 120_000 }, () => {
     assertReportShape(report, 12, ['fog', 'gaussian_noise']);
     assert.equal(report.severity, 3);
     assert.equal(report.editor, 'cm');
-    assert.match(stdout, /^clean\s/m);
-    assert.match(stdout, /^mean \(2\)\s/m);
+    assert.match(stdout, /^condition\s+source\s+edited\s+ensemble\s+gain\s+MSE in\s+MSE out$/m);
+    assert.match(stdout, /^clean\s.*\s0\.0000\s+\d\.\d{4}$/m);
+    assert.match(stdout, /^mean \(2\)\s.*\s\d\.\d{4}\s+\d\.\d{4}$/m);
     assert.match(readFileSync(svg, 'utf8'), /^<svg[^>]*>[\s\S]*<\/svg>\n$/);
   });
 

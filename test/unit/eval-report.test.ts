@@ -1,35 +1,161 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CORRUPTION_TYPES, CorruptionError } from '../../src/corrupt/index.js';
+import { CORRUPTION_TYPES, CorruptionError, type CorruptionType } from '../../src/corrupt/index.js';
+import type { Cifar10Set } from '../../src/data/cifar10.js';
 import { parseCorruptionList } from '../../src/eval/corruption-list.js';
-import { imageSeed } from '../../src/eval/evaluate.js';
+import { evaluate, imageSeed } from '../../src/eval/evaluate.js';
 import { formatReportTable, renderReportSvg } from '../../src/eval/report.js';
-import type { EvalReport } from '../../src/eval/types.js';
+import type { ConditionResult, EvalReport } from '../../src/eval/types.js';
+import type { InferenceEngine } from '../../src/model/engine.js';
+import type { FrameInference, Prediction } from '../../src/model/types.js';
+import type { Frame } from '../../src/stream/frame.js';
 
 const REPORT: EvalReport = {
   n: 200,
   severity: 5,
   editor: 'cm',
-  clean: { source: 0.915, edited: 0.88, ensemble: 0.92 },
+  clean: { source: 0.915, edited: 0.88, ensemble: 0.92, mse: { input: 0, edited: 0.00213 } },
   corruptions: {
-    gaussian_noise: { source: 0.405, edited: 0.61, ensemble: 0.585 },
-    fog: { source: 0.7, edited: 0.66, ensemble: 0.69 },
+    gaussian_noise: { source: 0.405, edited: 0.61, ensemble: 0.585, mse: { input: 0.0098, edited: 0.00431 } },
+    fog: { source: 0.7, edited: 0.66, ensemble: 0.69, mse: { input: 0.05134, edited: 0.06 } },
   },
-  mean: { source: 0.5525, edited: 0.635, ensemble: 0.6375 },
+  mean: { source: 0.5525, edited: 0.635, ensemble: 0.6375, mse: { input: 0.03057, edited: 0.032155 } },
 };
 
+/** The table's rows as cells (split on runs of 2+ spaces), by the start of the condition name. */
+function tableRows(table: string): (name: string) => string[] {
+  const lines = table.split('\n');
+  return (name) => lines.find((l) => l.startsWith(`${name} `))!.trim().split(/\s{2,}/);
+}
+
 describe('formatReportTable', () => {
-  it('lists clean, each corruption and the mean in percent, with the ensemble gain', () => {
+  it('lists clean, each corruption and the mean in percent, with the ensemble gain and the pixel MSEs', () => {
     const lines = formatReportTable(REPORT, { elapsedMs: 2000 }).split('\n');
     assert.match(lines[0], /severity 5, 200 test images per condition, editor cm/);
-    assert.deepEqual(lines[1].split(/\s+/), ['condition', 'source', 'edited', 'ensemble', 'gain']);
-    const row = (name: string) => lines.find((l) => l.startsWith(`${name} `))!.trim().split(/\s{2,}/);
-    assert.deepEqual(row('clean'), ['clean', '91.5', '88.0', '92.0', '+0.5']);
-    assert.deepEqual(row('gaussian_noise'), ['gaussian_noise', '40.5', '61.0', '58.5', '+18.0']);
-    assert.deepEqual(row('fog'), ['fog', '70.0', '66.0', '69.0', '-1.0']);
-    assert.deepEqual(row('mean'), ['mean (2)', '55.3', '63.5', '63.7', '+8.5']);
+    assert.match(lines[1], /^MSE in \/ MSE out: pixel MSE/);
+    assert.deepEqual(lines[2].split(/\s{2,}/), ['condition', 'source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
+    const row = tableRows(lines.join('\n'));
+    assert.deepEqual(row('clean'), ['clean', '91.5', '88.0', '92.0', '+0.5', '0.0000', '0.0021']);
+    assert.deepEqual(row('gaussian_noise'), ['gaussian_noise', '40.5', '61.0', '58.5', '+18.0', '0.0098', '0.0043']);
+    assert.deepEqual(row('fog'), ['fog', '70.0', '66.0', '69.0', '-1.0', '0.0513', '0.0600']);
+    assert.deepEqual(row('mean'), ['mean (2)', '55.3', '63.5', '63.7', '+8.5', '0.0306', '0.0322']);
     assert.match(lines.at(-1)!, /^600 frames in 2\.0 s \(300\.0 frames\/s\)$/);
+    // Fixed width: every row lines up with the header.
+    const widths = new Set(lines.slice(2, -1).map((l) => l.length));
+    assert.equal(widths.size, 1, [...widths].join(', '));
   });
+
+  it("shows '-' for the edited MSE without editor", () => {
+    const none = (r: ConditionResult): ConditionResult => ({ ...r, mse: { input: r.mse.input, edited: null } });
+    const report: EvalReport = {
+      ...REPORT,
+      editor: 'none',
+      clean: none(REPORT.clean),
+      corruptions: Object.fromEntries(Object.entries(REPORT.corruptions).map(([name, r]) => [name, none(r)])),
+      mean: none(REPORT.mean),
+    };
+    const row = tableRows(formatReportTable(report));
+    assert.deepEqual(row('clean').slice(-2), ['0.0000', '-']);
+    assert.deepEqual(row('fog').slice(-2), ['0.0513', '-']);
+    assert.deepEqual(row('mean').slice(-2), ['0.0306', '-']);
+  });
+});
+
+describe('evaluate() pixel MSE', () => {
+  const LABELS = ['cat', 'dog'];
+  const CORRUPTIONS: CorruptionType[] = ['gaussian_noise', 'contrast'];
+  /** Four images: two textured, two flat grey (100) for exact expectations. */
+  const DATASET: Cifar10Set = {
+    labels: LABELS,
+    images: [
+      Uint8Array.from({ length: 3072 }, (_, i) => (i * 37) % 256),
+      Uint8Array.from({ length: 3072 }, (_, i) => (i * 11 + 7) % 256),
+      new Uint8Array(3072).fill(100),
+      new Uint8Array(3072).fill(100),
+    ],
+    targets: [0, 1, 0, 1],
+  };
+  const mse = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => sum + ((v - b[i]) / 255) ** 2, 0) / a.length;
+
+  /** A fake engine: always right, its edited image made by `edit` (null: no editor); records the frames' MSEs. */
+  function fakeEngine(edit: ((frame: Frame) => FrameInference['editedImage']) | null) {
+    const inputMse = new Map<string, number[]>();
+    const engine = {
+      info: { labels: LABELS, editor: edit ? 'fake' : 'none' },
+      infer: async (frames: Frame[]): Promise<FrameInference[]> =>
+        frames.map((frame) => {
+          const list = inputMse.get(frame.streamId) ?? [];
+          list.push(mse(frame.data, DATASET.images[frame.seq]));
+          inputMse.set(frame.streamId, list);
+          const label = frame.meta!.truth!;
+          const prediction: Prediction = { label, index: LABELS.indexOf(label), confidence: 1, topk: [] };
+          return {
+            source: prediction,
+            edited: edit ? prediction : null,
+            ensemble: prediction,
+            editedImage: edit ? edit(frame) : null,
+            timings: {} as FrameInference['timings'],
+          };
+        }),
+    } as unknown as InferenceEngine;
+    /** The mean input MSE the engine saw for a condition, computed here independently of evaluate(). */
+    const seen = (condition: string) => {
+      const list = inputMse.get(`eval:${condition}`)!;
+      return list.reduce((s, v) => s + v, 0) / list.length;
+    };
+    return { engine, seen };
+  }
+
+  const run = (engine: InferenceEngine) => evaluate({ engine, dataset: DATASET, severity: 5, corruptions: CORRUPTIONS, batchSize: 3 });
+  const all = (report: EvalReport) => [report.clean, ...CORRUPTIONS.map((c) => report.corruptions[c]), report.mean];
+  const close = (actual: number | null, expected: number, what: string) =>
+    assert.ok(actual !== null && Math.abs(actual - expected) < 1e-8, `${what}: ${actual} vs ${expected}`);
+
+  it('input MSE: 0 for clean, the corrupted frames\' mean MSE to the clean images, and their mean', async () => {
+    const { engine, seen } = fakeEngine(null);
+    const report = await run(engine);
+    assert.equal(report.clean.mse.input, 0);
+    for (const c of CORRUPTIONS) {
+      assert.ok(seen(c) > 0.001, `${c} changes the images`);
+      close(report.corruptions[c].mse.input, seen(c), c);
+    }
+    close(report.mean.mse.input, (seen(CORRUPTIONS[0]) + seen(CORRUPTIONS[1])) / 2, 'mean');
+  });
+
+  it('edited MSE is null without editor', async () => {
+    const report = await run(fakeEngine(null).engine);
+    for (const r of all(report)) assert.equal(r.mse.edited, null);
+    assert.deepEqual(report.clean.mse, { input: 0, edited: null });
+  });
+
+  it('an editor that restores the clean image scores edited MSE 0', async () => {
+    const report = await run(fakeEngine((frame) => ({ width: 32, height: 32, data: DATASET.images[frame.seq].slice() })).engine);
+    for (const r of all(report)) assert.equal(r.mse.edited, 0);
+    assert.ok(report.mean.mse.input > 0);
+  });
+
+  it('an editor that returns its input scores edited MSE = input MSE', async () => {
+    const report = await run(fakeEngine((frame) => ({ width: 32, height: 32, data: frame.data.slice() })).engine);
+    for (const r of all(report)) assert.equal(r.mse.edited, r.mse.input);
+  });
+
+  for (const size of [32, 64, 16]) {
+    it(`measures an edited image of ${size}x${size} at 32x32, on the [0, 1] scale`, async () => {
+      // The grey images (100) edited to 151: every value off by 51/255 = 0.2, MSE 0.04; the textured
+      // images edited to their clean selves (at 32x32 only), MSE 0.
+      const flat = (value: number) => ({ width: size, height: size, data: new Uint8Array(size * size * 3).fill(value) });
+      const report = await run(
+        fakeEngine((frame) => (frame.seq >= 2 ? flat(151) : size === 32 ? { width: 32, height: 32, data: DATASET.images[frame.seq] } : flat(100))).engine,
+      );
+      if (size === 32) {
+        for (const r of all(report)) assert.equal(r.mse.edited, 0.02, 'half the images at 0.04, half at 0');
+      } else {
+        // The textured images against a flat 100: the same in every condition.
+        const textured = (mse(DATASET.images[0], new Uint8Array(3072).fill(100)) + mse(DATASET.images[1], new Uint8Array(3072).fill(100))) / 2;
+        for (const r of all(report)) close(r.mse.edited, (2 * 0.04 + 2 * textured) / 4, `${size}x${size}`);
+      }
+    });
+  }
 });
 
 describe('renderReportSvg', () => {

@@ -17,7 +17,8 @@ const HELP = `Usage: decorruptor eval [--data DIR] [options]
 CIFAR-10-C-style benchmark. Corrupts CIFAR-10 test images (test_batch.bin) at 32x32, one seed per
 image, and reports the top-1 accuracy of the classifier on the corrupted image (source), on the
 edited image (edited) and of their ensemble, for clean images and each corruption, through the
-same inference engine as the stream.
+same inference engine as the stream, and the pixel MSE to the clean image of the input frame
+(MSE in) and of the edited image (MSE out).
 
 Options:
   --data DIR            CIFAR-10 binary folder, or its parent (default: data.cifar10Dir, $CIFAR10_DIR,
