@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { prepareDemoClip } from '../../src/app/demo.js';
 import { loadCifar10 } from '../../src/data/cifar10.js';
 import { FrameSource } from '../../src/stream/source.js';
+import { tinyCifarDir } from '../fixtures/cifar-tiny/generate.js';
 
-const DATA = fileURLToPath(new URL('../fixtures/cifar-tiny', import.meta.url));
+const DATA = tinyCifarDir();
 const execFileAsync = promisify(execFile);
 let cacheDir: string;
 

@@ -15,9 +15,10 @@ import { EvalError } from '../../src/eval/errors.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import type { ConditionResult, EvalReport } from '../../src/eval/types.js';
 import { InferenceEngine } from '../../src/model/engine.js';
+import { tinyCifarDir } from '../fixtures/cifar-tiny/generate.js';
 
 const BUNDLE = fileURLToPath(new URL('../fixtures/model/bundle', import.meta.url));
-const DATA = fileURLToPath(new URL('../fixtures/cifar-tiny', import.meta.url));
+const DATA = tinyCifarDir();
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const execFileAsync = promisify(execFile);
 let dir: string;

@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   CIFAR10_RECORD_BYTES,
   cifar10SearchPaths,
@@ -14,9 +13,9 @@ import {
   requireCifar10Dir,
 } from '../../src/data/cifar10.js';
 import { DataError } from '../../src/data/errors.js';
-import { TINY_COUNT, TINY_LABELS, tinyImage } from '../fixtures/cifar-tiny/generate.js';
+import { TINY_COUNT, TINY_LABELS, tinyImage, tinyCifarDir } from '../fixtures/cifar-tiny/generate.js';
 
-const TINY = fileURLToPath(new URL('../fixtures/cifar-tiny', import.meta.url));
+const TINY = tinyCifarDir();
 let dir: string;
 
 /** A record whose every pixel of plane c is `value + c`. */
