@@ -56,11 +56,17 @@ class Classifier(nn.Module):
         self.whiten.weight.data.copy_(torch.cat([filters, -filters]))
         self.whiten.bias.data.zero_()
 
+    def stages(self, x) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The output of every stage, and the logits (the stages feed a perceptual loss)."""
+        h = F.gelu(self.whiten(x))
+        features = []
+        for block in self.blocks:
+            h = block(h)
+            features.append(h)
+        return features, self.head(F.adaptive_max_pool2d(h, 1).flatten(1)) * self.logit_scale
+
     def forward(self, x):
-        x = F.gelu(self.whiten(x))
-        x = self.blocks(x)
-        x = F.adaptive_max_pool2d(x, 1).flatten(1)
-        return self.head(x) * self.logit_scale
+        return self.stages(x)[1]
 
 
 def normalize(x01: torch.Tensor) -> torch.Tensor:

@@ -23,12 +23,7 @@ from common import CHECKPOINTS, RunLog, flip_and_translate, save_checkpoint, set
 
 def classifier_features(clf: classifier_mod.Classifier, images01: torch.Tensor) -> list[torch.Tensor]:
     """The output of every stage of the classifier, then its log-probabilities."""
-    h = F.gelu(clf.whiten(classifier_mod.normalize(images01)))
-    features = []
-    for block in clf.blocks:
-        h = block(h)
-        features.append(h)
-    logits = clf.head(F.adaptive_max_pool2d(h, 1).flatten(1)) * clf.logit_scale
+    features, logits = clf.stages(classifier_mod.normalize(images01))
     return features + [F.log_softmax(logits, dim=1)]
 
 
