@@ -42,6 +42,8 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--target-ema", type=float, default=0.95)
+    parser.add_argument("--sample-ema", type=float, help="save and evaluate a slow EMA of the student with this "
+                                                           "decay instead of the consistency target")
     parser.add_argument("--w-min", type=float, default=1.0)
     parser.add_argument("--w-max", type=float, default=1.5)
     parser.add_argument("--cond-drop", type=float, default=0.05)
@@ -53,7 +55,7 @@ def main():
     parser.add_argument("--teacher", default="dpm_unet.pt", help="teacher weights under training/checkpoints")
     parser.add_argument("--init", help="start the student from these weights (a checkpoints/*.pt of this script) "
                                        "instead of the teacher's")
-    parser.add_argument("--out", default="cm_unet.pt", help="file name of the EMA target under training/checkpoints")
+    parser.add_argument("--out", default="cm_unet.pt", help="file name of the sampled weights under training/checkpoints")
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
@@ -69,19 +71,21 @@ def main():
         missing = student.load_state_dict(teacher.unet.state_dict(), strict=False)
         assert all(k.startswith("guidance_proj") for k in missing.missing_keys), missing
     target = copy.deepcopy(student).eval()
+    # The target's fast EMA (0.95) tracks the noisy online student; a slow EMA averages it out.
+    sampled = copy.deepcopy(student).eval() if args.sample_ema else target
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
     ab = alphas_cumprod()
     gen = torch.Generator().manual_seed(args.seed + 2)
 
     log = RunLog(args.name)
-    checkpoint = StepCheckpoint(RUNS / args.name / "last.pt", {"student": student, "target": target}, opt, gen, pairs)
+    checkpoint = StepCheckpoint(RUNS / args.name / "last.pt", {"student": student, "target": target, **({"sampled": sampled} if args.sample_ema else {})}, opt, gen, pairs)
     step = checkpoint.restore()
     if step:
         log.write(event="resume", step=step)
 
     def save():
-        save_checkpoint(CHECKPOINTS / args.out, model=target.state_dict(), config=student.config, step=step,
-                        teacher=args.teacher, init=args.init)
+        save_checkpoint(CHECKPOINTS / args.out, model=sampled.state_dict(), config=student.config, step=step,
+                        teacher=args.teacher, init=args.init, sample_ema=args.sample_ema)
         checkpoint.save(step)
 
     t0, running = time.time(), 0.0
@@ -109,6 +113,8 @@ def main():
         torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
         opt.step()
         ema_update(target, student, args.target_ema)
+        if args.sample_ema:
+            ema_update(sampled, student, min(args.sample_ema, (1 + step) / (10 + step)))   # warm-up, then the set decay
         step += 1
         running += loss.item()
         if step % 100 == 0:
@@ -119,7 +125,7 @@ def main():
         if step % args.eval_every == 0 or step == args.steps:
             def edit(cond_latent, g):
                 noises = [torch.randn(cond_latent.shape, generator=g) for _ in range(4)]
-                return pairs.decode(lcm_sample(EpsFromV(target), cond_latent, noises))
+                return pairs.decode(lcm_sample(EpsFromV(sampled), cond_latent, noises))
             log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
     log.write(event="done", step=step)
 

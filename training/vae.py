@@ -63,11 +63,12 @@ class Decoder(nn.Module):
 
 
 class VAE(nn.Module):
-    def __init__(self, factor: int = 2, ch: int = 64, latent_ch: int = 4, blocks: int = 2):
+    def __init__(self, factor: int = 2, ch: int = 64, latent_ch: int = 4, blocks: int = 2, decoder_blocks: int | None = None):
         super().__init__()
-        self.config = dict(factor=factor, ch=ch, latent_ch=latent_ch, blocks=blocks)
+        decoder_blocks = decoder_blocks or blocks
+        self.config = dict(factor=factor, ch=ch, latent_ch=latent_ch, blocks=blocks, decoder_blocks=decoder_blocks)
         self.encoder = Encoder(factor, ch, latent_ch, blocks)
-        self.decoder = Decoder(factor, ch, latent_ch, blocks)
+        self.decoder = Decoder(factor, ch, latent_ch, decoder_blocks)
 
     def forward(self, x):
         mean, logvar = self.encoder(x)

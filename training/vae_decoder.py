@@ -48,6 +48,18 @@ def reconstruction_quality(clf, vae, images01, labels, batch: int = 500) -> dict
     return {"recon_acc": correct / len(images01), "mse": se / images01.numel()}
 
 
+def grow_decoder(vae: vae_mod.VAE, blocks: int) -> vae_mod.VAE:
+    """A copy of `vae` whose decoder has `blocks` residual blocks. The added blocks' last convolution
+    is zero, so each starts as the identity and the grown decoder reconstructs exactly as before."""
+    grown = vae_mod.VAE(**{**vae.config, "decoder_blocks": blocks})
+    missing = grown.load_state_dict(vae.state_dict(), strict=False).missing_keys
+    assert all(k.startswith("decoder.blocks.") for k in missing), missing
+    for block in grown.decoder.blocks[vae.config["decoder_blocks"]:]:
+        torch.nn.init.zeros_(block.conv2.weight)
+        torch.nn.init.zeros_(block.conv2.bias)
+    return grown.eval()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vae", default="vae.pt", help="starting weights under training/checkpoints")
@@ -57,6 +69,8 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--perceptual", type=float, default=0.05, help="weight of the perceptual loss")
+    parser.add_argument("--decoder-blocks", type=int, help="grow the decoder to this many residual blocks; the new "
+                                                            "ones start as identities, so tuning starts from the old decoder")
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--eval-size", type=int, default=2000, help="validation images per evaluation")
     parser.add_argument("--seed", type=int, default=0)
@@ -70,6 +84,8 @@ def main():
     val_x, val_y = to_float(val_x[:args.eval_size]), torch.from_numpy(val_y[:args.eval_size])
     source = torch.load(CHECKPOINTS / args.vae, map_location="cpu")
     vae, scale_factor = vae_mod.load_trained(CHECKPOINTS / args.vae)
+    if args.decoder_blocks:
+        vae = grow_decoder(vae, args.decoder_blocks)
     clf = classifier_mod.load_trained(CHECKPOINTS / args.classifier)
     for p in list(vae.encoder.parameters()) + list(clf.parameters()):
         p.requires_grad_(False)
