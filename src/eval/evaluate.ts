@@ -134,9 +134,10 @@ function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: numb
         ? clean
         : corrupt({ width: 32, height: 32, data: clean }, job.condition, severity, imageSeed(seed, index));
     frames.push({
-      // One stream per condition: the editor's per-stream noise is then the same for every image
-      // of a condition, whatever the batch boundaries.
-      streamId: `eval:${job.condition}`,
+      // One stream, so one editor noise, per image, the same in every condition and batch layout:
+      // accuracy is averaged over as many noise draws as images (a single draw per condition moves
+      // its accuracy by about a point), and conditions and editors are compared on equal noise.
+      streamId: `eval:image${index}`,
       seq: index,
       ptsMs: 0,
       capturedAt: performance.now(),

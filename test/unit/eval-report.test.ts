@@ -80,13 +80,16 @@ describe('evaluate() pixel MSE', () => {
   /** A fake engine: always right, its edited image made by `edit` (null: no editor); records the frames' MSEs. */
   function fakeEngine(edit: ((frame: Frame) => FrameInference['editedImage']) | null) {
     const inputMse = new Map<string, number[]>();
+    const streamIds: { condition: string; image: number; streamId: string }[] = [];
     const engine = {
       info: { labels: LABELS, editor: edit ? 'fake' : 'none' },
       infer: async (frames: Frame[]): Promise<FrameInference[]> =>
         frames.map((frame) => {
-          const list = inputMse.get(frame.streamId) ?? [];
+          const condition = frame.meta!.corruption?.split(':')[0] ?? 'clean';
+          const list = inputMse.get(condition) ?? [];
           list.push(mse(frame.data, DATASET.images[frame.seq]));
-          inputMse.set(frame.streamId, list);
+          inputMse.set(condition, list);
+          streamIds.push({ condition, image: frame.seq, streamId: frame.streamId });
           const label = frame.meta!.truth!;
           const prediction: Prediction = { label, index: LABELS.indexOf(label), confidence: 1, topk: [] };
           return {
@@ -100,10 +103,10 @@ describe('evaluate() pixel MSE', () => {
     } as unknown as InferenceEngine;
     /** The mean input MSE the engine saw for a condition, computed here independently of evaluate(). */
     const seen = (condition: string) => {
-      const list = inputMse.get(`eval:${condition}`)!;
+      const list = inputMse.get(condition)!;
       return list.reduce((s, v) => s + v, 0) / list.length;
     };
-    return { engine, seen };
+    return { engine, seen, streamIds };
   }
 
   const run = (engine: InferenceEngine) => evaluate({ engine, dataset: DATASET, severity: 5, corruptions: CORRUPTIONS, batchSize: 3 });
@@ -120,6 +123,18 @@ describe('evaluate() pixel MSE', () => {
       close(report.corruptions[c].mse.input, seen(c), c);
     }
     close(report.mean.mse.input, (seen(CORRUPTIONS[0]) + seen(CORRUPTIONS[1])) / 2, 'mean');
+  });
+
+  it('each image has its own editor noise stream, the same one in every condition', async () => {
+    const { engine, streamIds } = fakeEngine(null);
+    await run(engine);
+    const byImage = new Map<number, Set<string>>();
+    for (const { image, streamId } of streamIds) byImage.set(image, (byImage.get(image) ?? new Set()).add(streamId));
+    assert.equal(byImage.size, DATASET.images.length);
+    for (const ids of byImage.values()) assert.equal(ids.size, 1, 'one stream per image across conditions');
+    const distinct = new Set([...byImage.values()].map((ids) => [...ids][0]));
+    assert.equal(distinct.size, byImage.size, 'different images, different streams');
+    assert.equal(new Set(streamIds.map((s) => s.condition)).size, CORRUPTIONS.length + 1);
   });
 
   it('edited MSE is null without editor', async () => {
