@@ -48,7 +48,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     parser.add_argument("--skip-editors", action="store_true", help="classifier and VAE only")
-    parser.add_argument("--version", default="2.0.0", help="bundle version written to the manifest")
+    parser.add_argument("--version", default="2.1.0", help="bundle version written to the manifest")
     # Weights under training/checkpoints: the defaults are the shipped ones; others export a candidate.
     parser.add_argument("--classifier", default="classifier.pt")
     parser.add_argument("--vae", default="vae.pt")

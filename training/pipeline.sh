@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-/usr/bin/python3}
-TEACHER_STEPS=${TEACHER_STEPS:-6000}
-CM_STEPS=${CM_STEPS:-2000}
+TEACHER_STEPS=${TEACHER_STEPS:-14000}
+CM_STEPS=${CM_STEPS:-3000}
 
 wait_for_other() {  # a stage may already run in the background (started by hand): wait for it
   while pgrep -f "python3 $1" > /dev/null; do sleep 20; done
@@ -21,8 +21,11 @@ $PY distill.py --steps "$CM_STEPS" --batch 64
 wait_for_other classifier.py
 $PY classifier.py --widths 64 256 256 --epochs "${CLASSIFIER_EPOCHS:-13}"
 # Decoder tuning against the classifier (the encoder, so the editors' latent space, is frozen). It
-# writes vae_tuned.pt only when validation reconstructions classify better than before.
+# writes its --out only when validation reconstructions classify better than before. The second
+# pass grows the decoder from 1 to 4 residual blocks (the new ones start as identities).
 $PY vae_decoder.py --classifier classifier.pt --out vae_tuned.pt --steps 600
 if [ -f checkpoints/vae_tuned.pt ]; then cp checkpoints/vae_tuned.pt checkpoints/vae.pt; fi
+$PY vae_decoder.py --classifier classifier.pt --vae vae.pt --decoder-blocks 4 --out vae_deep.pt --name vae_decoder3 --steps 1500 --lr 3e-4 --eval-every 150
+if [ -f checkpoints/vae_deep.pt ]; then cp checkpoints/vae_deep.pt checkpoints/vae.pt; fi
 $PY export.py
 node check_parity.mjs ../models/cifar10
