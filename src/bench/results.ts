@@ -51,6 +51,8 @@ export interface BenchResults {
   ratio_dpm20_cm4: number | null;
   /** The same ratio for the UNet stage alone (the editors' sampling loops). */
   ratio_dpm20_cm4_unet: number | null;
+  /** The same ratio for the editor alone: VAE encode + sampling + VAE decode (both classifier calls left out). */
+  ratio_dpm20_cm4_editor: number | null;
   replay: { fps: number | null; efficiency: number | null; video: string | null; details: ReplayResult | null };
   live: {
     p50_ms: number | null;

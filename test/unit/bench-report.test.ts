@@ -53,6 +53,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
     ceiling: { classifier_fps: null, cm4_fps: null, dpm20_fps: null, batch: 16, in_flight: 2, details: { classifier: null, cm4: null, dpm20: null } },
     ratio_dpm20_cm4: null,
     ratio_dpm20_cm4_unet: null,
+    ratio_dpm20_cm4_editor: null,
     replay: { fps: null, efficiency: null, video: null, details: null },
     live: { p50_ms: null, p95_ms: null, p99_ms: null, drops_per_s: null, latency_measured_as: 'capture (serve reads the frame off ffmpeg) -> ws client receive', details: null },
     multi: [],
@@ -126,6 +127,11 @@ describe('formatReport', () => {
     const text = formatReport(results({ live: { ...results().live, p95_ms: 40, details: live1 }, multi: [point(live1), point(liveResult(2, 80, 1.1, 3))] }));
     assert.match(text, /2 x 30 fps\s+60\.0 frames\/s, p95 80\.0 ms, 3\.00 drops\/s/);
     assert.match(text, /serve, 2 streams\s+0\.50\s+20\.00\s+15\.00\s+0\.40/);
+  });
+
+  it('shows the DPM-20 / CM-4 ratio for the whole path, the editor alone and the UNet alone', () => {
+    const text = formatReport(results({ ratio_dpm20_cm4: 4.06, ratio_dpm20_cm4_editor: 6.79, ratio_dpm20_cm4_unet: 9.18 }));
+    assert.match(text, /DPM-20 \/ CM-4 per frame\s+4\.1x \(editor alone 6\.8x, UNet alone 9\.2x\)/);
   });
 
   it('formatTable pads columns to the widest cell', () => {
