@@ -83,8 +83,9 @@ def ddim_sample(unet, cond, noise, steps=20, image_guidance=(1.8, 0.0)):
 
 
 @torch.no_grad()
-def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1):
-    """Multi-step consistency sampling: predict the clean latent, re-noise to the next timestep."""
+def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1, deterministic=False):
+    """Multi-step consistency sampling: predict the clean latent, re-noise to the next timestep
+    (with noises[i + 1], or with the noise the step implies when `deterministic`)."""
     ab = alphas_cumprod()
     b = cond.shape[0]
     w = torch.full((b,), guidance)
@@ -96,5 +97,6 @@ def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1):
         denoised = c_skip.view(-1, 1, 1, 1) * z + c_out.view(-1, 1, 1, 1) * predict_x0(z, eps, ab[t].expand(b))
         if i + 1 < len(timesteps):
             ab_next = ab[timesteps[i + 1]]
-            z = ab_next.sqrt() * denoised + (1 - ab_next).sqrt() * noises[i + 1]
+            renoise = (z - ab[t].sqrt() * denoised) / (1 - ab[t]).sqrt() if deterministic else noises[i + 1]
+            z = ab_next.sqrt() * denoised + (1 - ab_next).sqrt() * renoise
     return denoised
