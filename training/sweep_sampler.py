@@ -23,18 +23,21 @@ from editor_common import LatentPairs, edit_quality
 from schedule import CM_TIMESTEPS, alphas_cumprod, lcm_sample
 
 
-def parse_variant(text: str) -> dict:
+def parse_variant(text: str) -> tuple[str, dict]:
+    """A variant's name as given and the keyword arguments of `sample` it stands for."""
     name, _, value = text.partition("=")
-    if name in ("baseline", "leak", "det"):
-        return {name: True}
+    if name == "baseline":
+        return text, {}
+    if name in ("leak", "det"):
+        return text, {name: True}
     if name == "temp":
-        return {"temp": float(value)}
+        return text, {"temp": float(value)}
     if name == "shared":
-        return {"shared": int(value)}
+        return text, {"shared": int(value)}
     raise argparse.ArgumentTypeError(f"unknown variant {text!r}")
 
 
-def sample(model, cond, gen, latent_scale, guidance, baseline=False, leak=False, det=False, temp=1.0, shared=None):
+def sample(model, cond, gen, latent_scale, guidance, leak=False, det=False, temp=1.0, shared=None):
     if shared is not None:
         shared_gen = torch.Generator().manual_seed(shared)
         noises = [torch.randn((1,) + cond.shape[1:], generator=shared_gen).expand_as(cond) for _ in CM_TIMESTEPS]
@@ -50,7 +53,7 @@ def sample(model, cond, gen, latent_scale, guidance, baseline=False, leak=False,
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cm", default="cm_unet.pt", help="consistency student under training/checkpoints")
-    parser.add_argument("--variants", type=parse_variant, nargs="+", default=[{"baseline": True}])
+    parser.add_argument("--variants", type=parse_variant, nargs="+", default=[("baseline", {})])
     parser.add_argument("--guidance", type=float, default=1.5)
     parser.add_argument("--n", type=int, default=500, help="validation images")
     parser.add_argument("--threads", type=int, default=2)
@@ -58,10 +61,10 @@ def main():
     setup(0, args.threads)
     pairs = LatentPairs("train", seed=0)
     model = distill.load_trained(CHECKPOINTS / args.cm)
-    for variant in args.variants:
+    for name, variant in args.variants:
         quality = edit_quality(lambda cond, gen: pairs.decode(sample(model, cond, gen, pairs.scale, args.guidance, **variant)),
                                pairs, n=args.n)
-        print(json.dumps({"model": args.cm, "variant": variant, **quality}), flush=True)
+        print(json.dumps({"model": args.cm, "variant": name, **quality}), flush=True)
 
 
 if __name__ == "__main__":
