@@ -132,7 +132,7 @@ function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: numb
     const data =
       job.condition === 'clean'
         ? clean
-        : corrupt({ width: 32, height: 32, data: clean }, job.condition, severity, imageSeed(seed, index));
+        : corrupt({ ...IMAGE_SIZE, data: clean }, job.condition, severity, imageSeed(seed, index));
     frames.push({
       // One stream, so one editor noise, per image, the same in every condition and batch layout:
       // accuracy is averaged over as many noise draws as images (a single draw per condition moves
@@ -141,8 +141,7 @@ function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: numb
       seq: index,
       ptsMs: 0,
       capturedAt: performance.now(),
-      width: 32,
-      height: 32,
+      ...IMAGE_SIZE,
       data,
       discontinuity: false,
       meta: {
@@ -239,7 +238,7 @@ function checkOptions(options: EvaluateOptions, n: number, batchSize: number, in
   const problems: string[] = [];
   if (n === 0) problems.push('the data set holds no images');
   if (options.dataset.targets.length !== n) problems.push(`${n} images but ${options.dataset.targets.length} targets`);
-  if (options.dataset.images.some((image) => image.length !== 32 * 32 * 3)) problems.push('every image must be 32x32 packed rgb24');
+  if (options.dataset.images.some((image) => image.length !== IMAGE_VALUES)) problems.push('every image must be 32x32 packed rgb24');
   if (options.corruptions.length === 0) problems.push('at least one corruption is needed');
   if (new Set(options.corruptions).size !== options.corruptions.length) problems.push('a corruption is listed twice');
   if (!Number.isInteger(batchSize) || batchSize < 1) problems.push(`batchSize must be a positive integer, got ${batchSize}`);
