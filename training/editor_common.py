@@ -51,12 +51,14 @@ def ema_update(target: torch.nn.Module, online: torch.nn.Module, decay: float) -
 
 
 @torch.no_grad()
-def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250) -> dict:
+def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250, start: int = 0) -> dict:
     """MSE to the clean image of the corrupted input vs the edit, and classifier accuracy
-    (source / edited / ensemble) when a trained classifier exists. Uses the validation split and
-    the training corruption model (validation corruptions only: test types are never looked at)."""
-    val = to_float(cifar.load_split("val")[0][:n])
-    labels = torch.from_numpy(cifar.load_split("val")[1][:n])
+    (source / edited / ensemble) when a trained classifier exists. Uses validation images
+    [start, start + n) and the training corruption model (validation corruptions only: test types
+    are never looked at)."""
+    images, labels = cifar.load_split("val")
+    val = to_float(images[start:start + n])
+    labels = torch.from_numpy(labels[start:start + n])
     corrupt = CorruptionModel(seed)
     gen = torch.Generator().manual_seed(seed)
     try:

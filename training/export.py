@@ -44,6 +44,11 @@ def export(model, inputs: dict, output_name: str, path: Path) -> dict:
     }
 
 
+def pin_noise(editor: dict, seed: int) -> None:
+    if seed >= 0:
+        editor["noiseSeed"] = seed
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
@@ -57,6 +62,10 @@ def main():
     # The paper samples its CM at image scale 1.1; this student, distilled with w ~ U[1, 1.5], edits
     # best at 1.5 on the validation split and the training corruptions (models/README.md).
     parser.add_argument("--cm-guidance", type=float, default=1.5, help="image-guidance scale the CM is sampled at")
+    # The editor noise every stream samples with, chosen on validation by choose_noise.py
+    # (logs/noise_choice.jsonl); a negative seed pins none, so each stream draws its own.
+    parser.add_argument("--cm-noise-seed", type=int, default=-1, help="noise seed the manifest pins for the CM")
+    parser.add_argument("--dpm-noise-seed", type=int, default=-1, help="noise seed the manifest pins for the DPM")
     args = parser.parse_args()
     setup(0, 2)
     out = Path(args.out)
@@ -83,6 +92,7 @@ def main():
         parity.append(export(dpm, {"sample": z, "cond": z * 0.5, "timestep": t}, "eps", out / "dpm_unet.onnx"))
         editors["dpm"] = {"kind": "ddim-ip2p", "unet": {"file": "dpm_unet.onnx"}, "steps": 20,
                           "imageGuidance": {"start": 1.8, "end": 0.0}}
+        pin_noise(editors["dpm"], args.dpm_noise_seed)
         cm_path = CHECKPOINTS / args.cm
         if cm_path.exists():
             cm = distill_mod.load_trained(cm_path)
@@ -91,6 +101,7 @@ def main():
             editors["cm"] = {"kind": "consistency", "unet": {"file": "cm_unet.onnx"}, "steps": 4,
                              "timesteps": CM_TIMESTEPS, "originalSteps": 50, "guidanceScale": args.cm_guidance,
                              "sigmaData": SIGMA_DATA, "timestepScaling": TIMESTEP_SCALING}
+            pin_noise(editors["cm"], args.cm_noise_seed)
 
     manifest_path = out / "manifest.json"
     previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}

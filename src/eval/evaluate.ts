@@ -119,6 +119,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     n,
     severity,
     editor: engine.info.editor,
+    noise: engine.info.noise,
     clean: round(result(tallies.get('clean')!)),
     corruptions: perCorruption,
     mean: round(meanResult(corruptions.map((c) => result(tallies.get(c)!)))),
@@ -134,9 +135,10 @@ function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: numb
         ? clean
         : corrupt({ ...IMAGE_SIZE, data: clean }, job.condition, severity, imageSeed(seed, index));
     frames.push({
-      // One stream, so one editor noise, per image, the same in every condition and batch layout:
-      // accuracy is averaged over as many noise draws as images (a single draw per condition moves
-      // its accuracy by about a point), and conditions and editors are compared on equal noise.
+      // One stream per image. With the bundle's pinned noise every image shares it, as every stream
+      // does; with per-stream noise each image has its own, the same in every condition and batch
+      // layout, so the accuracy averages over as many noise draws as images and conditions and
+      // editors are compared on equal noise.
       streamId: `eval:image${index}`,
       seq: index,
       ptsMs: 0,

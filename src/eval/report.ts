@@ -23,6 +23,12 @@ const mse = (x: number | null) => (x === null ? '-' : x.toFixed(4));
  *   ...
  *   mean (15)            ...
  */
+/** ", bundle noise seed 7" / ", a noise per image": how the editor's noise was drawn. */
+function noiseNote(report: EvalReport): string {
+  if (!report.noise) return '';
+  return report.noise.source === 'bundle' ? `, bundle noise seed ${report.noise.seed}` : ', a noise per image';
+}
+
 export function formatReportTable(report: EvalReport, options: TableOptions = {}): string {
   const names = Object.keys(report.corruptions);
   const rows: Array<[string, ConditionResult]> = [
@@ -39,7 +45,7 @@ export function formatReportTable(report: EvalReport, options: TableOptions = {}
   const header = line('condition', ['source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
   const rule = '-'.repeat(header.length);
   const out = [
-    `CIFAR-10-C style, severity ${report.severity}, ${report.n} test images per condition, editor ${report.editor} (accuracy %, gain = ensemble - source)`,
+    `CIFAR-10-C style, severity ${report.severity}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)} (accuracy %, gain = ensemble - source)`,
     'MSE in / MSE out: pixel MSE ([0,1] scale) of the input frame / the edited image against the clean image',
     header,
     rule,

@@ -1,4 +1,5 @@
 /** The benchmark's result, exactly as `decorruptor eval --json` writes it. */
+import type { EditorNoise } from '../model/noise.js';
 
 /** Top-1 accuracies as fractions in [0, 1]. */
 export interface Accuracy {
@@ -37,6 +38,11 @@ export interface EvalReport {
   severity: number;
   /** Editor name from the bundle, or 'none'. */
   editor: string;
+  /**
+   * The editor's noise: the bundle's pinned seed for every image ('bundle'), or each image its
+   * own, derived from the base seed and the image index ('per-stream'); null without editor.
+   */
+  noise: EditorNoise | null;
   /** Uncorrupted images: what adaptation may cost when there is nothing to fix. */
   clean: ConditionResult;
   /** Per corruption type, in the order evaluated. */

@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { ENSEMBLE_MODES } from './ensemble.js';
 import { deserializeError, EngineError } from './errors.js';
+import { EDITOR_NOISE_SOURCES, type EditorNoiseSource } from './noise.js';
 import type { Frame } from '../stream/frame.js';
 import type { EnsembleMode, FrameInference } from './types.js';
 import { absoluteNow, type EngineInfo, type FromWorker, type ToWorker, type WireFrame, type WorkerInit } from './worker-protocol.js';
@@ -31,6 +32,12 @@ export interface InferenceEngineOptions {
   topK?: number;
   /** onnxruntime intra-op threads per session; default: onnxruntime's choice. */
   intraOpThreads?: number;
+  /**
+   * 'bundle' (default): every stream samples with the noise the manifest pins (chosen on
+   * validation); bundles that pin none fall back to 'per-stream'. 'per-stream': each stream its
+   * own noise, derived from its id and noiseSeed.
+   */
+  editorNoise?: EditorNoiseSource;
   /** Base seed of the per-stream editor noise; default 0. */
   noiseSeed?: number;
   log?: (message: string) => void;
@@ -75,6 +82,8 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
   const ensemble = options.ensemble ?? 'sum';
   if (!ENSEMBLE_MODES.includes(ensemble)) throw invalid(`ensemble must be one of ${ENSEMBLE_MODES.join(', ')}, got ${String(ensemble)}`);
   const topK = options.topK ?? 5;
+  const editorNoise = options.editorNoise ?? 'bundle';
+  if (!EDITOR_NOISE_SOURCES.includes(editorNoise)) throw invalid(`editorNoise must be one of ${EDITOR_NOISE_SOURCES.join(', ')}, got ${String(editorNoise)}`);
   if (!Number.isInteger(topK) || topK < 1) throw invalid(`topK must be a positive integer, got ${topK}`);
   if (options.intraOpThreads !== undefined && (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1)) {
     throw invalid(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
@@ -88,6 +97,7 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
     topK,
     intraOpThreads: options.intraOpThreads,
     noiseSeed: options.noiseSeed ?? 0,
+    editorNoise,
   };
 }
 

@@ -7,4 +7,5 @@ export { readManifest, bundleFiles, MANIFEST_FILE } from './manifest-file.js';
 export { manifestSchema, type Manifest, type EditorSpec, type ConsistencyEditorSpec, type DdimEditorSpec } from './manifest.js';
 export { ENSEMBLE_MODES, softmax, topK, combine, predictFrame } from './ensemble.js';
 export { BundleError, EngineError, ModelError, ProviderError, type ModelErrorCode } from './errors.js';
+export { EDITOR_NOISE_SOURCES, type EditorNoise, type EditorNoiseSource } from './noise.js';
 export type { ClassScore, EnsembleMode, FrameInference, Prediction, StageTimings } from './types.js';

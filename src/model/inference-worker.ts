@@ -39,7 +39,7 @@ function engineInfo(pipeline: InferencePipeline): EngineInfo {
     editSize: pipeline.editSize ? { ...pipeline.editSize } : null,
     ensemble: pipeline.ensemble,
     topK: pipeline.topK,
-    noiseSeed: init.noiseSeed,
+    noise: editor ? { ...editor.noise } : null,
     info: manifest.info,
   };
 }
@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     pipeline = InferencePipeline.create(bundle, {
       steps: init.steps,
       noiseSeed: init.noiseSeed,
+      editorNoise: init.editorNoise,
       ensemble: init.ensemble,
       topK: init.topK,
     });

@@ -6,7 +6,7 @@ import { EngineError } from './errors.js';
 import type { ModelBundle } from './bundle.js';
 import type { ConsistencyEditorSpec, DdimEditorSpec, Manifest } from './manifest.js';
 import { alphasCumprod } from './noise-schedule.js';
-import { StreamNoise } from './noise.js';
+import { StreamNoise, type EditorNoise, type EditorNoiseSource } from './noise.js';
 import type { BatchInput, OnnxModel } from './onnx-model.js';
 import { ddimTimesteps, sampleDdim } from './samplers/ddim.js';
 import { lcmTimesteps, sampleLcm } from './samplers/lcm.js';
@@ -16,12 +16,16 @@ export interface LatentEditorOptions {
   steps?: number;
   /** Base seed of the per-stream noise. */
   noiseSeed: number;
+  /** 'bundle': the manifest's pinned noise when it has one, else per-stream. */
+  editorNoise: EditorNoiseSource;
 }
 
 export class LatentEditor {
   readonly kind: 'consistency' | 'ddim-ip2p';
   readonly steps: number;
   readonly timesteps: readonly number[];
+  /** The noise in use: the bundle's pinned seed, or the base seed of each stream's own. */
+  readonly noise: EditorNoise;
   #manifest: Manifest;
   #encoder: OnnxModel;
   #decoder: OnnxModel;
@@ -37,7 +41,7 @@ export class LatentEditor {
     spec: ConsistencyEditorSpec | DdimEditorSpec,
     steps: number,
     timesteps: readonly number[],
-    noiseSeed: number,
+    noise: Pick<LatentEditorOptions, 'noiseSeed' | 'editorNoise'>,
   ) {
     this.#manifest = bundle.manifest;
     this.#spec = spec;
@@ -52,7 +56,9 @@ export class LatentEditor {
     this.#latentSize = c * h * w;
     // LCM draws fresh noise before every step but the first; DDIM (eta 0) only starts from noise.
     const count = this.kind === 'consistency' ? steps : 1;
-    this.#noise = new StreamNoise({ baseSeed: noiseSeed, count, length: this.#latentSize });
+    const sharedSeed = noise.editorNoise === 'bundle' ? spec.noiseSeed : undefined;
+    this.#noise = new StreamNoise({ baseSeed: noise.noiseSeed, sharedSeed, count, length: this.#latentSize });
+    this.noise = sharedSeed === undefined ? { source: 'per-stream', seed: noise.noiseSeed } : { source: 'bundle', seed: sharedSeed };
   }
 
   /** Checks the step count for the bundle's editor and derives its timesteps. */
@@ -68,12 +74,12 @@ export class LatentEditor {
       }
       // The manifest's explicit timesteps serve their own step count; others follow the LCM schedule.
       const timesteps = spec.timesteps && spec.timesteps.length === steps ? spec.timesteps : lcmTimesteps(steps, spec.originalSteps, numTrain);
-      return new LatentEditor(bundle, models, spec, steps, timesteps, options.noiseSeed);
+      return new LatentEditor(bundle, models, spec, steps, timesteps, options);
     }
     if (!Number.isInteger(steps) || steps < 1 || steps > Math.min(100, numTrain)) {
       throw new EngineError('ENGINE_OPTIONS_INVALID', `DDIM editor '${bundle.editorName}' takes 1-100 steps, got ${steps}`);
     }
-    return new LatentEditor(bundle, models, spec, steps, ddimTimesteps(steps, numTrain), options.noiseSeed);
+    return new LatentEditor(bundle, models, spec, steps, ddimTimesteps(steps, numTrain), options);
   }
 
   /** Images [B,3,H,W] in [-1,1] at vae.inputSize -> unscaled condition latents [B,C,h,w]. */

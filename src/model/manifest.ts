@@ -61,6 +61,12 @@ const unetIoSchema = z.object({
   output: z.string().default('eps'),
 });
 
+/**
+ * The seed of the editor noise chosen on validation (training/choose_noise.py): every stream
+ * samples with the noise src/model/noise.ts draws from it. Without it each stream draws its own.
+ */
+const noiseSeed = z.number().int().min(0).max(0xffffffff).optional();
+
 export const consistencyEditorSchema = z.object({
   kind: z.literal('consistency'),
   unet: unetIoSchema.extend({ guidanceInput: z.string().default('guidance') }),
@@ -74,6 +80,7 @@ export const consistencyEditorSchema = z.object({
   guidanceScale: z.number().default(1.1),
   sigmaData: z.number().positive().default(0.5),
   timestepScaling: z.number().positive().default(10),
+  noiseSeed,
 });
 
 export const ddimEditorSchema = z.object({
@@ -90,6 +97,7 @@ export const ddimEditorSchema = z.object({
    * for exports of SD-based editors.
    */
   setAlphaToOne: z.boolean().default(true),
+  noiseSeed,
 });
 
 export const editorSchema = z.discriminatedUnion('kind', [consistencyEditorSchema, ddimEditorSchema]);

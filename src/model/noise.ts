@@ -1,8 +1,20 @@
 /**
- * Seeded Gaussian noise for the editors. Each stream gets its own fixed noise (derived from the
- * stream id and a base seed), reused for every frame of that stream: the sampler is then a fixed
- * function of the input, so consecutive, similar frames get similar edits instead of flickering.
+ * Seeded Gaussian noise for the editors. A stream's noise is fixed, reused for every frame: the
+ * sampler is then a fixed function of the input, so consecutive, similar frames get similar edits
+ * instead of flickering. Which noise matters too (on validation, fixed noises move the CM ensemble
+ * by 3 points), so a bundle may pin the seed it was validated with; every stream then shares it.
+ * training/noise.py is this generator's Python twin, used to choose that seed.
  */
+
+/** Where an editor's noise comes from: the bundle's pinned seed (when it has one) or each stream's own. */
+export const EDITOR_NOISE_SOURCES = ['bundle', 'per-stream'] as const;
+export type EditorNoiseSource = (typeof EDITOR_NOISE_SOURCES)[number];
+
+/** The noise an editor samples with: the bundle's pinned seed, or the base seed of each stream's own. */
+export interface EditorNoise {
+  source: EditorNoiseSource;
+  seed: number;
+}
 
 /** 32-bit FNV-1a of a string, mixed with a base seed. */
 export function streamSeed(streamId: string, baseSeed: number): number {
@@ -54,32 +66,42 @@ export class GaussianRng {
   }
 }
 
+/** Draws `count` arrays of `length` normals, in order, from one seed. */
+export function noiseArrays(seed: number, count: number, length: number): readonly Float32Array[] {
+  const rng = new GaussianRng(seed);
+  return Array.from({ length: count }, () => rng.fill(new Float32Array(length)));
+}
+
 /**
- * The per-stream noise arrays of one editor configuration: `count` arrays of `length` normals per
- * stream, cached for the most recently seen streams.
+ * The noise arrays of one editor configuration: `count` arrays of `length` normals per stream.
+ * With `sharedSeed` (a bundle's noise chosen on validation) every stream gets the arrays of that
+ * seed; otherwise each stream gets its own, derived from its id and `baseSeed`, cached for the most
+ * recently seen streams.
  */
 export class StreamNoise {
   readonly count: number;
   readonly length: number;
   #baseSeed: number;
+  #shared: readonly Float32Array[] | null;
   #cache = new Map<string, readonly Float32Array[]>();
   #limit: number;
 
-  constructor(options: { baseSeed: number; count: number; length: number; cacheLimit?: number }) {
+  constructor(options: { baseSeed: number; sharedSeed?: number; count: number; length: number; cacheLimit?: number }) {
     this.#baseSeed = options.baseSeed;
     this.count = options.count;
     this.length = options.length;
     this.#limit = options.cacheLimit ?? 64;
+    this.#shared = options.sharedSeed === undefined ? null : noiseArrays(options.sharedSeed, this.count, this.length);
   }
 
   forStream(streamId: string): readonly Float32Array[] {
+    if (this.#shared) return this.#shared;
     let arrays = this.#cache.get(streamId);
     if (arrays) {
       // Refresh its place in the least-recently-used order.
       this.#cache.delete(streamId);
     } else {
-      const rng = new GaussianRng(streamSeed(streamId, this.#baseSeed));
-      arrays = Array.from({ length: this.count }, () => rng.fill(new Float32Array(this.length)));
+      arrays = noiseArrays(streamSeed(streamId, this.#baseSeed), this.count, this.length);
       if (this.#cache.size >= this.#limit) this.#cache.delete(this.#cache.keys().next().value as string);
     }
     this.#cache.set(streamId, arrays);

@@ -9,6 +9,7 @@
 import type { ModelBundle } from './bundle.js';
 import { predictFrame, type FramePredictions } from './ensemble.js';
 import { LatentEditor } from './latent-editor.js';
+import type { EditorNoiseSource } from './noise.js';
 import { classifierAffine, planarToRgb24, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type Size } from './preprocess.js';
 import type { EnsembleMode, StageTimings } from './types.js';
 
@@ -23,6 +24,7 @@ export interface PipelineFrame {
 export interface PipelineOptions {
   steps?: number;
   noiseSeed: number;
+  editorNoise: EditorNoiseSource;
   ensemble: EnsembleMode;
   topK: number;
 }
@@ -53,7 +55,7 @@ export class InferencePipeline {
   }
 
   static create(bundle: ModelBundle, options: PipelineOptions): InferencePipeline {
-    const editor = bundle.editor ? LatentEditor.create(bundle, { steps: options.steps, noiseSeed: options.noiseSeed }) : null;
+    const editor = bundle.editor ? LatentEditor.create(bundle, options) : null;
     return new InferencePipeline(bundle, editor, options);
   }
 

@@ -16,6 +16,7 @@
  * across threads (each thread has its own timeOrigin).
  */
 import type { SerializedError } from './errors.js';
+import type { EditorNoise, EditorNoiseSource } from './noise.js';
 import type { Size } from './preprocess.js';
 import type { EnsembleMode, FrameInference } from './types.js';
 
@@ -28,6 +29,7 @@ export interface WorkerInit {
   topK: number;
   intraOpThreads?: number;
   noiseSeed: number;
+  editorNoise: EditorNoiseSource;
 }
 
 /** What the engine reports about itself (also the `ready` payload). */
@@ -53,7 +55,8 @@ export interface EngineInfo {
   editSize: Size | null;
   ensemble: EnsembleMode;
   topK: number;
-  noiseSeed: number;
+  /** The editor's noise; null when the editor is off. */
+  noise: EditorNoise | null;
   /** Free-form facts from the manifest (accuracy, training...). */
   info?: Record<string, unknown>;
 }

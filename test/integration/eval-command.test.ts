@@ -2,7 +2,7 @@
 // the numbers mean nothing, the shape, ranges and plumbing are what is checked.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,7 +42,7 @@ function assertCondition(a: unknown, where: string, withEditor: boolean): assert
 }
 
 function assertReportShape(report: EvalReport, n: number, corruptions: string[]): void {
-  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'mean', 'n', 'severity']);
+  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'mean', 'n', 'noise', 'severity']);
   assert.equal(report.n, n);
   const withEditor = report.editor !== 'none';
   assertCondition(report.clean, 'clean', withEditor);
@@ -74,6 +74,9 @@ describe('decorruptor eval', { timeout: 120_000 }, () => {
     assertReportShape(report, 12, ['fog', 'gaussian_noise']);
     assert.equal(report.severity, 3);
     assert.equal(report.editor, 'cm');
+    // The fixture bundle pins no noise, so the default falls back to a noise per image.
+    assert.deepEqual(report.noise, { source: 'per-stream', seed: 0 });
+    assert.match(stdout, /editor cm, a noise per image /);
     assert.match(stdout, /^condition\s+source\s+edited\s+ensemble\s+gain\s+MSE in\s+MSE out$/m);
     assert.match(stdout, /^clean\s.*\s0\.0000\s+\d\.\d{4}$/m);
     assert.match(stdout, /^mean \(2\)\s.*\s\d\.\d{4}\s+\d\.\d{4}$/m);
@@ -87,10 +90,26 @@ describe('decorruptor eval', { timeout: 120_000 }, () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as EvalReport;
     assertReportShape(report, 20, ['contrast', 'pixelate']);
     assert.equal(report.editor, 'none');
+    assert.equal(report.noise, null);
     for (const a of [report.clean, report.mean, ...Object.values(report.corruptions)]) {
       assert.equal(a.edited, a.source);
       assert.equal(a.ensemble, a.source);
     }
+  });
+
+  it("measures with the bundle's pinned noise by default, and a noise per image with --noise per-image", async () => {
+    const pinned = path.join(dir, 'pinned-bundle');
+    cpSync(BUNDLE, pinned, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(pinned, 'manifest.json'), 'utf8'));
+    manifest.editors.cm.noiseSeed = 11;
+    writeFileSync(path.join(pinned, 'manifest.json'), JSON.stringify(manifest));
+    const noiseOf = async (...argv: string[]) => {
+      const json = path.join(dir, 'noise.json');
+      await quietly(() => run(['--data', DATA, '--bundle', pinned, '--editor', 'cm', '--limit', '2', '--corruptions', 'fog', '--json', json, ...argv]));
+      return (JSON.parse(readFileSync(json, 'utf8')) as EvalReport).noise;
+    };
+    assert.deepEqual(await noiseOf(), { source: 'bundle', seed: 11 });
+    assert.deepEqual(await noiseOf('--noise', 'per-image'), { source: 'per-stream', seed: 0 });
   });
 
   for (const [argv, flag] of [
@@ -98,6 +117,7 @@ describe('decorruptor eval', { timeout: 120_000 }, () => {
     [['--corruptions', 'fog,smoke'], '--corruptions'],
     [['--limit', '0'], '--limit'],
     [['--editor', 'nope'], '--editor'],
+    [['--noise', 'fresh'], '--noise'],
   ] as const) {
     it(`exits 2 naming ${flag} for ${argv.join(' ')}`, async () => {
       await assert.rejects(run(['--data', DATA, '--bundle', BUNDLE, '--limit', '2', ...argv]), (error: unknown) => {

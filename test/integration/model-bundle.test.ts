@@ -159,6 +159,17 @@ describe('readManifest', () => {
     });
   });
 
+  it('BUNDLE_MANIFEST_INVALID for a noise seed that is not a uint32', async () => {
+    for (const seed of [-1, 1.5, 2 ** 32]) {
+      const dir = await brokenBundle((d) => editManifest(d, (m) => (m.editors.dpm.noiseSeed = seed)));
+      await assert.rejects(readManifest(dir), (error: BundleError) => {
+        assert.equal(error.code, 'BUNDLE_MANIFEST_INVALID');
+        assert.match(error.message, /editors\.dpm\.noiseSeed/);
+        return true;
+      }, `seed ${seed}`);
+    }
+  });
+
   it('BUNDLE_MANIFEST_INVALID for a file that is not JSON', async () => {
     const dir = await brokenBundle((d) => writeFile(path.join(d, 'manifest.json'), '{ name: '));
     await assert.rejects(readManifest(dir), { code: 'BUNDLE_MANIFEST_INVALID' });

@@ -105,6 +105,37 @@ describe('InferenceEngine (consistency editor)', () => {
     });
   });
 
+  it("samples every stream with the bundle's pinned noise seed; 'per-stream' gives each its own", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'engine-noise-'));
+    try {
+      await cp(BUNDLE, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+      manifest.editors.cm.noiseSeed = 5;
+      await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const edits = async (options: Partial<InferenceEngineOptions>) =>
+        withEngine({ bundleDir: dir, ...options }, async (engine) => {
+          const results = await engine.infer([frame('cam-a', 32, 32), frame('cam-b', 32, 32)]);
+          return { noise: engine.info.noise, images: results.map((r) => r.editedImage!.data) };
+        });
+
+      const pinned = await edits({});
+      assert.deepEqual(pinned.noise, { source: 'bundle', seed: 5 });
+      assert.deepEqual(pinned.images[0], pinned.images[1], 'the same frame on two streams gets the same edit');
+
+      const perStream = await edits({ editorNoise: 'per-stream', noiseSeed: 2 });
+      assert.deepEqual(perStream.noise, { source: 'per-stream', seed: 2 });
+      assert.notDeepEqual(perStream.images[0], perStream.images[1]);
+      assert.notDeepEqual(perStream.images[0], pinned.images[0]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a bundle that pins no noise falls back to per-stream noise', async () => {
+    await withEngine({}, async (engine) => assert.deepEqual(engine.info.noise, { source: 'per-stream', seed: 0 }));
+    await withEngine({ editor: 'none' }, async (engine) => assert.equal(engine.info.noise, null));
+  });
+
   it('takes other step counts on the LCM schedule', async () => {
     await withEngine({ steps: 2 }, async (engine) => {
       assert.deepEqual(engine.info.timesteps, [999, 499]);
@@ -166,10 +197,11 @@ describe('InferenceEngine start-up and failures', () => {
     }
   });
 
-  it('rejects invalid options: unknown editor, steps out of range, bad ensemble', async () => {
+  it('rejects invalid options: unknown editor, steps out of range, bad ensemble, bad noise source', async () => {
     await assert.rejects(InferenceEngine.create({ bundleDir: BUNDLE, editor: 'xl' }), { code: 'BUNDLE_EDITOR_UNKNOWN' });
     await assert.rejects(InferenceEngine.create({ bundleDir: BUNDLE, editor: 'cm', steps: 9 }), { code: 'ENGINE_OPTIONS_INVALID' });
     await assert.rejects(InferenceEngine.create({ bundleDir: BUNDLE, editor: 'cm', ensemble: 'max' as never }), { code: 'ENGINE_OPTIONS_INVALID' });
+    await assert.rejects(InferenceEngine.create({ bundleDir: BUNDLE, editor: 'cm', editorNoise: 'fresh' as never }), /editorNoise must be one of bundle, per-stream/);
   });
 
   it('after close(), infer() rejects with ENGINE_CLOSED; batches sent before close still finish', async () => {

@@ -14,6 +14,7 @@ const REPORT: EvalReport = {
   n: 200,
   severity: 5,
   editor: 'cm',
+  noise: { source: 'bundle', seed: 7 },
   clean: { source: 0.915, edited: 0.88, ensemble: 0.92, mse: { input: 0, edited: 0.00213 } },
   corruptions: {
     gaussian_noise: { source: 0.405, edited: 0.61, ensemble: 0.585, mse: { input: 0.0098, edited: 0.00431 } },
@@ -31,7 +32,8 @@ function tableRows(table: string): (name: string) => string[] {
 describe('formatReportTable', () => {
   it('lists clean, each corruption and the mean in percent, with the ensemble gain and the pixel MSEs', () => {
     const lines = formatReportTable(REPORT, { elapsedMs: 2000 }).split('\n');
-    assert.match(lines[0], /severity 5, 200 test images per condition, editor cm/);
+    assert.match(lines[0], /severity 5, 200 test images per condition, editor cm, bundle noise seed 7 /);
+    assert.match(formatReportTable({ ...REPORT, noise: { source: 'per-stream', seed: 0 } }), /editor cm, a noise per image /);
     assert.match(lines[1], /^MSE in \/ MSE out: pixel MSE/);
     assert.deepEqual(lines[2].split(/\s{2,}/), ['condition', 'source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
     const row = tableRows(lines.join('\n'));
@@ -50,6 +52,7 @@ describe('formatReportTable', () => {
     const report: EvalReport = {
       ...REPORT,
       editor: 'none',
+      noise: null,
       clean: none(REPORT.clean),
       corruptions: Object.fromEntries(Object.entries(REPORT.corruptions).map(([name, r]) => [name, none(r)])),
       mean: none(REPORT.mean),
@@ -82,7 +85,7 @@ describe('evaluate() pixel MSE', () => {
     const inputMse = new Map<string, number[]>();
     const streamIds: { condition: string; image: number; streamId: string }[] = [];
     const engine = {
-      info: { labels: LABELS, editor: edit ? 'fake' : 'none' },
+      info: { labels: LABELS, editor: edit ? 'fake' : 'none', noise: edit ? { source: 'per-stream', seed: 0 } : null },
       infer: async (frames: Frame[]): Promise<FrameInference[]> =>
         frames.map((frame) => {
           const condition = frame.meta!.corruption?.split(':')[0] ?? 'clean';

@@ -1,6 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GaussianRng, StreamNoise, streamSeed } from '../../src/model/noise.js';
+import { readFileSync } from 'node:fs';
+import { GaussianRng, noiseArrays, StreamNoise, streamSeed } from '../../src/model/noise.js';
+
+interface TwinCase {
+  seed: number;
+  length: number;
+  arrays: number[][];
+}
+const TWIN = JSON.parse(readFileSync(new URL('../fixtures/model/noise.json', import.meta.url), 'utf8')) as { cases: TwinCase[] };
 
 describe('GaussianRng', () => {
   it('is deterministic per seed and differs between seeds', () => {
@@ -9,6 +17,14 @@ describe('GaussianRng', () => {
     const c = new GaussianRng(43).fill(new Float32Array(16));
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
+  });
+
+  it('draws what its Python twin draws (training/noise.py, via training/fixtures/make_noise_fixture.py)', () => {
+    // The bundle's noise seed is chosen in Python; it must mean the same noise here.
+    for (const { seed, length, arrays } of TWIN.cases) {
+      const drawn = noiseArrays(seed, arrays.length, length);
+      arrays.forEach((expected, i) => assert.deepEqual(Array.from(drawn[i]), expected, `seed ${seed}, array ${i}`));
+    }
   });
 
   it('draws standard normals', () => {
@@ -47,5 +63,17 @@ describe('StreamNoise', () => {
     assert.deepEqual(batch[1].subarray(0, 3), noise.forStream('x')[1]);
     assert.deepEqual(batch[1].subarray(3, 6), noise.forStream('y')[1]);
     assert.deepEqual(batch[1].subarray(6, 9), noise.forStream('x')[1]);
+  });
+
+  it('gives every stream the arrays of the shared seed when there is one', () => {
+    const noise = new StreamNoise({ baseSeed: 3, sharedSeed: 17, count: 2, length: 5 });
+    const expected = noiseArrays(17, 2, 5);
+    assert.deepEqual(noise.forStream('cam-1'), expected);
+    assert.deepEqual(noise.forStream('cam-2'), expected);
+    const batch = noise.batch(['cam-1', 'cam-2']);
+    assert.deepEqual(batch[1].subarray(0, 5), expected[1]);
+    assert.deepEqual(batch[1].subarray(5, 10), expected[1]);
+    // The per-stream noise of the same base seed is another one.
+    assert.notDeepEqual(new StreamNoise({ baseSeed: 3, count: 2, length: 5 }).forStream('cam-1'), expected);
   });
 });

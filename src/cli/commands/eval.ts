@@ -28,6 +28,9 @@ Options:
   --corruptions a,b,c   corruption types (default: the 15 standard ones; 'all', 'extra' allowed)
   --editor NAME         editor from the bundle (cm, dpm) or none (default: model.editor)
   --steps N             editor sampling steps (default: the bundle's)
+  --noise bundle|per-image
+                        editor noise: the bundle's pinned noise for every image, as the stream
+                        samples (default), or a noise of its own per image (the average over seeds)
   --bundle DIR          model bundle folder (default: model.bundle)
   --batch N             frames per inference call (default 16)
   --seed N              corruption seed (default 0)
@@ -45,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     corruptions: { type: 'string' },
     editor: { type: 'string' },
     steps: { type: 'string' },
+    noise: { type: 'string' },
     bundle: { type: 'string' },
     batch: { type: 'string' },
     seed: { type: 'string' },
@@ -62,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
   const steps = intOption(values.steps, 'steps', 1);
   const batchSize = intOption(values.batch, 'batch', 1, 1024) ?? 16;
   const seed = intOption(values.seed, 'seed', 0) ?? 0;
+  const noise = values.noise ?? 'bundle';
+  if (noise !== 'bundle' && noise !== 'per-image') throw new UsageError(`--noise: expected bundle or per-image, got '${noise}'`);
   let corruptions;
   try {
     corruptions = parseCorruptionList(values.corruptions);
@@ -81,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     steps: steps ?? (values.editor === undefined ? config.model.steps : undefined),
     providers: config.model.providers,
     ensemble: config.model.ensemble,
+    editorNoise: noise === 'bundle' ? 'bundle' : 'per-stream',
     topK: 1,
     log: (message) => process.stderr.write(`eval: ${message}\n`),
   }).catch((error: unknown) => {
