@@ -53,7 +53,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     parser.add_argument("--skip-editors", action="store_true", help="classifier and VAE only")
-    parser.add_argument("--version", default="2.1.0", help="bundle version written to the manifest")
+    parser.add_argument("--version", default="2.2.0", help="bundle version written to the manifest")
     # Weights under training/checkpoints: the defaults are the shipped ones; others export a candidate.
     parser.add_argument("--classifier", default="classifier.pt")
     parser.add_argument("--vae", default="vae.pt")
@@ -64,8 +64,8 @@ def main():
     parser.add_argument("--cm-guidance", type=float, default=1.5, help="image-guidance scale the CM is sampled at")
     # The editor noise every stream samples with, chosen on validation by choose_noise.py
     # (logs/noise_choice.jsonl); a negative seed pins none, so each stream draws its own.
-    parser.add_argument("--cm-noise-seed", type=int, default=-1, help="noise seed the manifest pins for the CM")
-    parser.add_argument("--dpm-noise-seed", type=int, default=-1, help="noise seed the manifest pins for the DPM")
+    parser.add_argument("--cm-noise-seed", type=int, default=46, help="noise seed the manifest pins for the CM")
+    parser.add_argument("--dpm-noise-seed", type=int, default=50, help="noise seed the manifest pins for the DPM")
     args = parser.parse_args()
     setup(0, 2)
     out = Path(args.out)

@@ -27,5 +27,11 @@ $PY vae_decoder.py --classifier classifier.pt --out vae_tuned.pt --steps 600
 if [ -f checkpoints/vae_tuned.pt ]; then cp checkpoints/vae_tuned.pt checkpoints/vae.pt; fi
 $PY vae_decoder.py --classifier classifier.pt --vae vae.pt --decoder-blocks 4 --out vae_deep.pt --name vae_decoder3 --steps 1500 --lr 3e-4 --eval-every 150
 if [ -f checkpoints/vae_deep.pt ]; then cp checkpoints/vae_deep.pt checkpoints/vae.pt; fi
-$PY export.py
+# The noise each editor samples every stream with, chosen on validation; the seeds go into the manifest.
+chosen_seed() {
+  $PY choose_noise.py --editor "$1" --seeds 64 --n 1000 | tail -n 1 | $PY -c 'import json, sys; print(json.load(sys.stdin)["chosen_seed"])'
+}
+CM_SEED=$(chosen_seed cm)
+DPM_SEED=$(chosen_seed dpm)
+$PY export.py --cm-noise-seed "$CM_SEED" --dpm-noise-seed "$DPM_SEED"
 node check_parity.mjs ../models/cifar10
