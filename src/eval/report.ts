@@ -13,6 +13,12 @@ const gain = (a: Accuracy) => {
 };
 const mse = (x: number | null) => (x === null ? '-' : x.toFixed(4));
 
+/** ", bundle noise seed 7" / ", a noise per image": how the editor's noise was drawn. */
+function noiseNote(report: EvalReport): string {
+  if (!report.noise) return '';
+  return report.noise.source === 'bundle' ? `, bundle noise seed ${report.noise.seed}` : ', a noise per image';
+}
+
 /**
  * A fixed-width table, accuracies in percent, then the pixel MSE to the clean image of the input
  * frame and of the edited image ('-' without editor):
@@ -23,12 +29,6 @@ const mse = (x: number | null) => (x === null ? '-' : x.toFixed(4));
  *   ...
  *   mean (15)            ...
  */
-/** ", bundle noise seed 7" / ", a noise per image": how the editor's noise was drawn. */
-function noiseNote(report: EvalReport): string {
-  if (!report.noise) return '';
-  return report.noise.source === 'bundle' ? `, bundle noise seed ${report.noise.seed}` : ', a noise per image';
-}
-
 export function formatReportTable(report: EvalReport, options: TableOptions = {}): string {
   const names = Object.keys(report.corruptions);
   const rows: Array<[string, ConditionResult]> = [

@@ -82,9 +82,9 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
   const ensemble = options.ensemble ?? 'sum';
   if (!ENSEMBLE_MODES.includes(ensemble)) throw invalid(`ensemble must be one of ${ENSEMBLE_MODES.join(', ')}, got ${String(ensemble)}`);
   const topK = options.topK ?? 5;
+  if (!Number.isInteger(topK) || topK < 1) throw invalid(`topK must be a positive integer, got ${topK}`);
   const editorNoise = options.editorNoise ?? 'bundle';
   if (!EDITOR_NOISE_SOURCES.includes(editorNoise)) throw invalid(`editorNoise must be one of ${EDITOR_NOISE_SOURCES.join(', ')}, got ${String(editorNoise)}`);
-  if (!Number.isInteger(topK) || topK < 1) throw invalid(`topK must be a positive integer, got ${topK}`);
   if (options.intraOpThreads !== undefined && (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1)) {
     throw invalid(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
   }
