@@ -29,7 +29,7 @@ $PY vae_decoder.py --classifier classifier.pt --vae vae.pt --decoder-blocks 4 --
 if [ -f checkpoints/vae_deep.pt ]; then cp checkpoints/vae_deep.pt checkpoints/vae.pt; fi
 # The noise each editor samples every stream with, chosen on validation; the seeds go into the manifest.
 chosen_seed() {
-  $PY choose_noise.py --editor "$1" --seeds 64 --n 1000 | tail -n 1 | $PY -c 'import json, sys; print(json.load(sys.stdin)["chosen_seed"])'
+  $PY choose_noise.py --editor "$1" | tail -n 1 | $PY -c 'import json, sys; print(json.load(sys.stdin)["chosen_seed"])'
 }
 CM_SEED=$(chosen_seed cm)
 DPM_SEED=$(chosen_seed dpm)
