@@ -202,7 +202,8 @@ function corruptionControl(hello) {
 function describeModel(hello) {
   const model = hello.model ?? {};
   if (model.loading) return `loading the model… · v${hello.version}`;
-  const parts = [model.name, model.editor && model.editor !== 'none' ? `editor ${model.editor}` : 'editor off', model.steps && `${model.steps} steps`, model.provider, `v${hello.version}`];
+  const noise = model.noise?.source === 'bundle' ? `noise seed ${model.noise.seed}` : null;
+  const parts = [model.name, model.editor && model.editor !== 'none' ? `editor ${model.editor}` : 'editor off', model.steps && `${model.steps} steps`, noise, model.provider, `v${hello.version}`];
   return parts.filter(Boolean).join(' · ');
 }
 
