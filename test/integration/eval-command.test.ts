@@ -2,7 +2,7 @@
 // the numbers mean nothing, the shape, ranges and plumbing are what is checked.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { evaluate } from '../../src/eval/evaluate.js';
 import type { ConditionResult, EvalReport } from '../../src/eval/types.js';
 import { InferenceEngine } from '../../src/model/engine.js';
 import { tinyCifarDir } from '../fixtures/cifar-tiny/generate.js';
+import { editManifest } from '../helpers/bundle-manifest.js';
 
 const BUNDLE = fileURLToPath(new URL('../fixtures/model/bundle', import.meta.url));
 const DATA = tinyCifarDir();
@@ -100,9 +101,7 @@ describe('decorruptor eval', { timeout: 120_000 }, () => {
   it("measures with the bundle's pinned noise by default, and a noise per image with --noise per-image", async () => {
     const pinned = path.join(dir, 'pinned-bundle');
     cpSync(BUNDLE, pinned, { recursive: true });
-    const manifest = JSON.parse(readFileSync(path.join(pinned, 'manifest.json'), 'utf8'));
-    manifest.editors.cm.noiseSeed = 11;
-    writeFileSync(path.join(pinned, 'manifest.json'), JSON.stringify(manifest));
+    await editManifest(pinned, (manifest) => (manifest.editors.cm.noiseSeed = 11));
     const noiseOf = async (...argv: string[]) => {
       const json = path.join(dir, 'noise.json');
       await quietly(() => run(['--data', DATA, '--bundle', pinned, '--editor', 'cm', '--limit', '2', '--corruptions', 'fog', '--json', json, ...argv]));

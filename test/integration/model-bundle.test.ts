@@ -1,6 +1,6 @@
 // Opens bundles with onnxruntime on this test's main thread; the engine tests (another process,
 // node --test runs files separately) keep onnxruntime in the worker.
-import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { ModelBundle } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest-file.js';
 import { BundleError, ModelError } from '../../src/model/errors.js';
 import { OnnxModel } from '../../src/model/onnx-model.js';
+import { editManifest } from '../helpers/bundle-manifest.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/model/bundle', import.meta.url));
 const temps: string[] = [];
@@ -24,13 +25,6 @@ async function brokenBundle(mutate: (dir: string) => Promise<void>): Promise<str
   await cp(FIXTURE, dir, { recursive: true });
   await mutate(dir);
   return dir;
-}
-
-async function editManifest(dir: string, edit: (m: Record<string, any>) => void): Promise<void> {
-  const file = path.join(dir, 'manifest.json');
-  const manifest = JSON.parse(await readFile(file, 'utf8'));
-  edit(manifest);
-  await writeFile(file, JSON.stringify(manifest));
 }
 
 const quiet = { providers: ['cpu'], intraOpThreads: 1, log: () => {} };

@@ -12,6 +12,7 @@ import { InferenceEngine, type InferenceEngineOptions } from '../../src/model/en
 import { BundleError } from '../../src/model/errors.js';
 import type { Frame } from '../../src/stream/frame.js';
 import type { FrameInference } from '../../src/model/types.js';
+import { editManifest } from '../helpers/bundle-manifest.js';
 
 const BUNDLE = fileURLToPath(new URL('../fixtures/model/bundle', import.meta.url));
 const LABELS: string[] = JSON.parse(readFileSync(path.join(BUNDLE, 'manifest.json'), 'utf8')).labels;
@@ -109,9 +110,7 @@ describe('InferenceEngine (consistency editor)', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'engine-noise-'));
     try {
       await cp(BUNDLE, dir, { recursive: true });
-      const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-      manifest.editors.cm.noiseSeed = 5;
-      await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+      await editManifest(dir, (manifest) => (manifest.editors.cm.noiseSeed = 5));
       const edits = async (options: Partial<InferenceEngineOptions>) =>
         withEngine({ bundleDir: dir, ...options }, async (engine) => {
           const results = await engine.infer([frame('cam-a', 32, 32), frame('cam-b', 32, 32)]);

@@ -4,10 +4,11 @@
  * server open). The bundle checks themselves are unit-tested in model-bundle.test.ts.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { editManifest } from '../helpers/bundle-manifest.js';
 import { CliProcess, FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
 
 let root: string;
@@ -29,11 +30,7 @@ const cases: { name: string; file: string; code: string; breakIt: (dir: string) 
     name: 'the classifier does not take the manifest input size',
     file: 'classifier.onnx',
     code: 'BUNDLE_SHAPE_MISMATCH',
-    breakIt: async (d) => {
-      const manifest = JSON.parse(await readFile(join(d, 'manifest.json'), 'utf8'));
-      manifest.classifier.inputSize = { width: 48, height: 48 };
-      await writeFile(join(d, 'manifest.json'), JSON.stringify(manifest));
-    },
+    breakIt: (d) => editManifest(d, (manifest) => (manifest.classifier.inputSize = { width: 48, height: 48 })),
   },
   {
     name: 'an ONNX file is corrupt',
