@@ -24,12 +24,12 @@ def to_float(images_u8: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images_u8).float().div_(255.0)
 
 
-def flip_and_translate(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
-    """Random horizontal flip and random translation by up to `pad` pixels (reflect padding)."""
+def flip_and_translate(x: torch.Tensor, pad: int = 2, mode: str = "reflect") -> torch.Tensor:
+    """Random horizontal flip and random translation by up to `pad` pixels (`mode`: torch padding mode)."""
     n = x.shape[0]
     flip = torch.rand(n) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
-    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad), mode="reflect")
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad), mode=mode)
     h, w = x.shape[2], x.shape[3]
     dx = torch.randint(0, 2 * pad + 1, (n,))
     dy = torch.randint(0, 2 * pad + 1, (n,))
