@@ -1,5 +1,5 @@
 /**
- * A real RTSP server for tests and trials: scripts/rtsp-server.py (GStreamer's RTSP server through
+ * A real RTSP server for tests and trials: tools/rtsp-server.py (GStreamer's RTSP server through
  * PyGObject) serving a test pattern at rtsp://127.0.0.1:PORT/test. It can be stopped and started
  * again on the same port, as a camera that reboots.
  *
@@ -11,7 +11,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('../../scripts/rtsp-server.py', import.meta.url));
+export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('../../tools/rtsp-server.py', import.meta.url));
 export const RTSP_APT_PACKAGES = [
   'python3-gi',
   'gir1.2-gst-rtsp-server-1.0',

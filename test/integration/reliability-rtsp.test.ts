@@ -1,5 +1,5 @@
 /**
- * RTSP for real: a GStreamer RTSP server (scripts/rtsp-server.py) that the test stops and starts
+ * RTSP for real: a GStreamer RTSP server (tools/rtsp-server.py) that the test stops and starts
  * again, as a camera that reboots. The source must reconnect with backoff (reconnecting ->
  * running), resume with a discontinuity, and /readyz must follow the outage.
  * Skipped, with the reason, where the RTSP server's packages are not installed.

@@ -1,10 +1,10 @@
 /**
  * How long an RTSP source takes to come back after its camera does: N trials of stopping a real
- * RTSP server (scripts/rtsp-server.py), waiting `--outage-ms`, starting it again and timing
+ * RTSP server (tools/rtsp-server.py), waiting `--outage-ms`, starting it again and timing
  * "server listening again -> first frame", split into the backoff wait (until the ffmpeg that
  * succeeds is spawned) and connect + probe + first decoded frame.
  *
- *   npx tsx scripts/rtsp-reconnect-trials.ts [--trials 10] [--outage-ms 2000] [--rate 25]
+ *   npx tsx tools/rtsp-reconnect-trials.ts [--trials 10] [--outage-ms 2000] [--rate 25]
  *       [--initial-delay-ms 500] [--max-delay-ms 30000] [--json bench/results/rtsp-reconnect.json]
  *
  * The restart defaults are the configuration's (sources[].restart). Needs the packages named in

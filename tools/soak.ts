@@ -3,7 +3,7 @@
  * for N minutes. Samples the server's RSS (and its heap, from /metrics) every `--sample-s`
  * seconds, prints the curve, and reports the growth after warm-up (target < 10 %). Not part of CI.
  *
- *   npx tsx bench/soak.ts [--minutes 10] [--sample-s 10] [--warmup-s 60]
+ *   npx tsx tools/soak.ts [--minutes 10] [--sample-s 10] [--warmup-s 60]
  *       [--bundle test/fixtures/model/bundle] [--size 160x120] [--rate 10] [--json FILE]
  *
  * The never-reading client is dropped by the server's heartbeat (it cannot answer pings) and is

@@ -1,6 +1,6 @@
 /**
  * Per-type timing of src/corrupt on one synthetic frame.
- * Usage: npx tsx bench/corruptions.ts [width=320] [height=240] [runs=15]
+ * Usage: npx tsx tools/corruptions.ts [width=320] [height=240] [runs=15]
  * Prints the median wall-clock milliseconds per call for each type at each severity (seed varies
  * per run), and a plain multiply-add loop as a yardstick for how fast this machine is right now.
  */
