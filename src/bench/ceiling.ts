@@ -5,7 +5,9 @@
  * batches, `rounds` timed rounds of `batchesPerRound` batches each; the result is the median
  * round's frames/s.
  */
-import { InferenceEngine, type EnsembleMode, type StageTimings } from '../model/index.js';
+import { silentLogger } from '../log/logger.js';
+import type { InferenceEngine, StageTimings } from '../model/index.js';
+import { openEngine, type EngineConfig } from '../runtime/engine.js';
 import type { Frame } from '../stream/index.js';
 import { OwnPeakRss } from './memory.js';
 import { medianStages, type StageBreakdown } from './stages.js';
@@ -13,7 +15,8 @@ import { median, round } from './stats.js';
 import { syntheticBatch } from './synthetic-frames.js';
 
 export interface CeilingOptions {
-  bundleDir: string;
+  /** Bundle, providers, ensemble, threads; the editor runs at the bundle's own step count. */
+  model: EngineConfig;
   /** Editor name from the manifest, or 'none' for the classifier alone. */
   editor: string;
   batch: number;
@@ -22,10 +25,6 @@ export interface CeilingOptions {
   warmupBatches: number;
   rounds: number;
   batchesPerRound: number;
-  providers: string[];
-  ensemble: EnsembleMode;
-  topK: number;
-  log?: (message: string) => void;
 }
 
 export interface CeilingResult {
@@ -61,14 +60,7 @@ async function pushBatches(engine: InferenceEngine, batch: Frame[], count: numbe
 export async function measureCeiling(options: CeilingOptions): Promise<CeilingResult> {
   const inFlight = options.inFlight ?? 2;
   const memory = new OwnPeakRss();
-  const engine = await InferenceEngine.create({
-    bundleDir: options.bundleDir,
-    editor: options.editor,
-    providers: options.providers,
-    ensemble: options.ensemble,
-    topK: options.topK,
-    log: options.log,
-  });
+  const engine = await openEngine({ ...options.model, editor: options.editor, steps: undefined }, silentLogger);
   try {
     const batch = syntheticBatch(options.batch, engine.info.inputSize);
     await pushBatches(engine, batch, options.warmupBatches, inFlight);

@@ -12,7 +12,7 @@ import { CliChild } from './cli-process.js';
 import { medianStages, type StageBreakdown } from './stages.js';
 import { round } from './stats.js';
 
-export interface ReplayOptions {
+export interface ReplayScenarioOptions {
   video: string;
   bundleDir: string;
   editor: string;
@@ -25,7 +25,7 @@ export interface ReplayOptions {
   timeoutMs: number;
 }
 
-export interface ReplayResult {
+export interface ReplayScenarioResult {
   /** Steady-state frames/s, from the end of the warm-up frames to the last frame. */
   fps: number;
   frames: number;
@@ -46,7 +46,7 @@ function parseRecord(line: string): { timings: StageTimings } | null {
   }
 }
 
-export async function measureReplay(options: ReplayOptions): Promise<ReplayResult> {
+export async function measureReplay(options: ReplayScenarioOptions): Promise<ReplayScenarioResult> {
   const summaryFile = path.resolve(options.workDir, `replay-summary-${process.pid}.json`);
   const args = [
     'run', '--source', options.video, '--out', '-', '--summary', summaryFile,

@@ -7,7 +7,7 @@
 import type { CeilingResult } from './ceiling.js';
 import type { LiveResult } from './live.js';
 import type { MachineInfo } from './machine.js';
-import type { ReplayResult } from './replay.js';
+import type { ReplayScenarioResult } from './replay.js';
 
 export const SCENARIOS = ['ceiling', 'replay', 'live', 'multi'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -53,7 +53,7 @@ export interface BenchResults {
   ratio_dpm20_cm4_unet: number | null;
   /** The same ratio for the editor alone: VAE encode + sampling + VAE decode (both classifier calls left out). */
   ratio_dpm20_cm4_editor: number | null;
-  replay: { fps: number | null; efficiency: number | null; video: string | null; details: ReplayResult | null };
+  replay: { fps: number | null; efficiency: number | null; video: string | null; details: ReplayScenarioResult | null };
   live: {
     p50_ms: number | null;
     p95_ms: number | null;

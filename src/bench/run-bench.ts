@@ -3,14 +3,15 @@
  * cores), then the results. Scenario code lives in ceiling.ts, replay.ts, live.ts.
  */
 import path from 'node:path';
-import { readManifest, type EnsembleMode, type Manifest } from '../model/index.js';
+import type { ModelConfig } from '../config/index.js';
+import { readManifest, type Manifest } from '../model/index.js';
 import { BenchError } from './errors.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { measureJpegCost } from './jpeg-cost.js';
 import { measureLive, type LiveResult } from './live.js';
 import { busyMachineWarning, describeMachine } from './machine.js';
 import { readPeakRssMb } from './memory.js';
-import { measureReplay, type ReplayResult } from './replay.js';
+import { measureReplay, type ReplayScenarioResult } from './replay.js';
 import { evaluateTargets } from './report.js';
 import type { BenchResults, MultiStreamPoint, Scenario } from './results.js';
 import { finiteOrNull, ratio } from './stats.js';
@@ -51,12 +52,10 @@ export interface BenchOptions {
   quick: boolean;
   profile: BenchProfile;
   scenarios: ReadonlySet<Scenario>;
-  bundleDir: string;
+  /** The configuration's model section: bundle, providers, ensemble, threads... (editor and steps are the bench's). */
+  model: ModelConfig;
   configFile?: string;
   batch: number;
-  providers: string[];
-  ensemble: EnsembleMode;
-  topK: number;
   jpegQuality: number;
   /** Scratch folder (test video, summaries). */
   workDir: string;
@@ -111,7 +110,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const warnings: string[] = [];
   const busy = busyMachineWarning(machine);
   if (busy) warnings.push(busy);
-  const { manifest, cm, dpm } = await resolveBundle(options.bundleDir);
+  const { manifest, cm, dpm } = await resolveBundle(options.model.bundle);
   if (dpm === null) warnings.push(`the bundle has no DDIM editor: DPM-20 was not measured`);
   const inputSize = manifest.classifier.inputSize;
 
@@ -122,15 +121,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     for (const [key, editor] of runs) {
       if (editor === null) continue;
       log(`ceiling: ${key} (editor ${editor}), batch ${options.batch}, 2 in flight`);
-      ceilings[key] = await measureCeiling({
-        bundleDir: options.bundleDir,
-        editor,
-        batch: options.batch,
-        ...profile.ceiling,
-        providers: options.providers,
-        ensemble: options.ensemble,
-        topK: options.topK,
-      });
+      ceilings[key] = await measureCeiling({ model: options.model, editor, batch: options.batch, ...profile.ceiling });
       log(`  ${ceilings[key]!.fps} frames/s (rounds: ${ceilings[key]!.round_fps.join(', ')})`);
     }
   }
@@ -138,14 +129,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const dpm20Fps = ceilings.dpm20?.fps ?? null;
 
   // ---- 2. replay ----
-  let replay: ReplayResult | null = null;
+  let replay: ReplayScenarioResult | null = null;
   let video: string | null = null;
   if (scenarios.has('replay')) {
     video = await ensureTestVideo({ dir: options.workDir, frames: profile.replay.frames, width: profile.replay.width, height: profile.replay.height, fps: LIVE_FPS });
     log(`replay: decorruptor run on ${video} (decoded to ${inputSize.width}x${inputSize.height}), editor ${cm}, batch ${options.batch}`);
     replay = await measureReplay({
       video,
-      bundleDir: options.bundleDir,
+      bundleDir: options.model.bundle,
       editor: cm,
       batch: options.batch,
       configFile: options.configFile,
@@ -167,7 +158,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       streams,
       fps: LIVE_FPS,
       size: LIVE_SIZE,
-      bundleDir: options.bundleDir,
+      bundleDir: options.model.bundle,
       editor: cm,
       configFile: options.configFile,
       warmupSeconds: timing.warmupSeconds,
@@ -231,11 +222,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     settings: {
       quick: options.quick,
       scenarios: [...scenarios],
-      bundle: options.bundleDir,
+      bundle: options.model.bundle,
       bundle_name: `${manifest.name} ${manifest.version}`,
       editors: { cm, dpm },
       provider: ceilings.cm4?.provider ?? ceilings.classifier?.provider ?? null,
-      providers_requested: options.providers,
+      providers_requested: options.model.providers,
       batch: options.batch,
       input_size: inputSize,
       live_source: { fps: LIVE_FPS, ...LIVE_SIZE },

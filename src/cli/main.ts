@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-v') {
-    const { version } = await import('../app/version.js');
+    const { version } = await import('../runtime/version.js');
     console.log(version);
     return 0;
   }

@@ -14,4 +14,4 @@ export {
   type BatchingConfig,
   type LogLevel,
 } from './schema.js';
-export { sourceKind, defaultMode, type SourceKind, type SourceMode } from './sources.js';
+export { sourceKind, defaultMode, type ConfiguredSourceKind } from './sources.js';

@@ -4,6 +4,8 @@
  * loader enforces. Objects are strict: a misspelt key is an error, not a silently ignored setting.
  */
 import { z } from 'zod';
+import { EDITOR_NOISE_SOURCES } from '../model/noise.js';
+import { ENSEMBLE_MODES } from '../model/types.js';
 import { defaultMode, NETWORK_SCHEMES, sourceKind } from './sources.js';
 
 const KIB = 1024;
@@ -11,7 +13,6 @@ const MIB = 1024 * KIB;
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export const EXECUTION_PROVIDERS = ['cuda', 'tensorrt', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
-export const ENSEMBLE_MODES = ['sum', 'confidence', 'entropy'] as const;
 
 /** Source ids end up in metric labels, DOM ids and URLs: keep them plain. */
 const sourceIdSchema = z
@@ -106,12 +107,22 @@ export const modelSchema = z.strictObject({
   providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).default(['cuda', 'cpu']),
   ensemble: z.enum(ENSEMBLE_MODES).default('sum'),
   topK: z.int().min(1).max(100).default(5),
+  /** The editor's noise: the seed the bundle pins (validated), or each stream's own. */
+  editorNoise: z.enum(EDITOR_NOISE_SOURCES).default('bundle'),
+  /** onnxruntime intra-op threads per session; unset: onnxruntime's choice (all cores). */
+  intraOpThreads: z.int().min(1).max(256).optional(),
 });
 
 export const batchingSchema = z.strictObject({
   maxBatch: z.int().min(1).max(1024).default(16),
   /** Longest a batch waits after its first frame before it is run anyway. */
   maxWaitMs: z.number().min(0).max(10_000).default(15),
+});
+
+/** Outputs beyond the dashboard server; each is one FrameSink, built by src/runtime/sinks.ts. */
+export const sinksSchema = z.strictObject({
+  /** One JSON line per processed frame ('-': stdout), the format `run --out` writes. */
+  jsonl: z.strictObject({ path: z.string().min(1) }).optional(),
 });
 
 export const dataSchema = z.strictObject({
@@ -126,6 +137,7 @@ export const configSchema = z
     model: modelSchema.prefault({}),
     batching: batchingSchema.prefault({}),
     data: dataSchema.prefault({}),
+    sinks: sinksSchema.prefault({}),
     /** Video inputs; an empty list runs the built-in demo source (see `effectiveSources`). */
     sources: z.array(sourceSchema).default([]),
   })
@@ -147,6 +159,7 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type BatchingConfig = z.output<typeof batchingSchema>;
+export type SinksConfig = z.output<typeof sinksSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The demo source that stands in when `sources` is empty. */

@@ -3,8 +3,10 @@
  * that src/stream can ask the same questions when it builds ffmpeg inputs.
  */
 
-export type SourceKind = 'demo' | 'file' | 'device' | 'lavfi' | 'network';
-export type SourceMode = 'live' | 'replay';
+import type { SourceMode } from '../stream/source.js';
+
+/** The coarse kind a configured URL has (src/stream classifies inputs in more detail: InputKind). */
+export type ConfiguredSourceKind = 'demo' | 'file' | 'device' | 'lavfi' | 'network';
 
 /** Network schemes handed to ffmpeg as they are (cameras, restreamers, HLS). */
 export const NETWORK_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'rtmps', 'http', 'https', 'srt', 'udp', 'tcp'] as const;
@@ -13,7 +15,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const DEVICE = /^\/dev\/video\d+$/;
 
 /** Classifies a source URL; `undefined` for a `scheme://` ffmpeg input we do not support. */
-export function sourceKind(url: string): SourceKind | undefined {
+export function sourceKind(url: string): ConfiguredSourceKind | undefined {
   if (url === 'demo') return 'demo';
   if (url.startsWith('lavfi:')) return 'lavfi';
   if (DEVICE.test(url)) return 'device';
@@ -27,6 +29,6 @@ export function sourceKind(url: string): SourceKind | undefined {
  * Files are replayed (nothing may be lost); everything else is live (keep the newest frame).
  * An http(s) URL of a finished file is the one case to set `mode: "replay"` by hand.
  */
-export function defaultMode(kind: SourceKind): SourceMode {
+export function defaultMode(kind: ConfiguredSourceKind): SourceMode {
   return kind === 'file' ? 'replay' : 'live';
 }

@@ -1,5 +1,6 @@
 /** Float working images and border handling shared by all corruption families. */
 import type { RgbImage } from './types.js';
+import { boxTaps } from '../image/resample-taps.js';
 
 /** Interleaved float image, values nominally in [0, 1]; channels 1 (masks, layers) or 3 (rgb). */
 export interface FloatImage {
@@ -193,13 +194,13 @@ export function grayOf(img: FloatImage): Float32Array {
 /** Exact area-average downscale (every source pixel weighted by how much of it the target pixel covers). */
 export function resizeArea(src: FloatImage, outW: number, outH: number): FloatImage {
   const c = src.channels;
-  const xw = areaWeights(src.width, outW);
-  const yw = areaWeights(src.height, outH);
+  const xw = boxTaps(src.width, outW);
+  const yw = boxTaps(src.height, outH);
   const mid = createFloat(outW, src.height, c);
   for (let y = 0; y < src.height; y++) {
     for (let x = 0; x < outW; x++) {
       const o = (y * outW + x) * c;
-      for (let t = xw.offsets[x]; t < xw.offsets[x + 1]; t++) {
+      for (let t = xw.start[x]; t < xw.start[x + 1]; t++) {
         const s = (y * src.width + xw.index[t]) * c;
         const wt = xw.weight[t];
         for (let k = 0; k < c; k++) mid.data[o + k] += wt * src.data[s + k];
@@ -209,40 +210,13 @@ export function resizeArea(src: FloatImage, outW: number, outH: number): FloatIm
   const out = createFloat(outW, outH, c);
   const rowLen = outW * c;
   for (let y = 0; y < outH; y++) {
-    for (let t = yw.offsets[y]; t < yw.offsets[y + 1]; t++) {
+    for (let t = yw.start[y]; t < yw.start[y + 1]; t++) {
       const s = yw.index[t] * rowLen;
       const wt = yw.weight[t];
       for (let i = 0; i < rowLen; i++) out.data[y * rowLen + i] += wt * mid.data[s + i];
     }
   }
   return out;
-}
-
-/** Sparse resampling matrix in CSR form: taps offsets[i]..offsets[i+1]-1 feed output i. */
-interface AreaWeights {
-  offsets: Int32Array;
-  index: Int32Array;
-  weight: Float32Array;
-}
-
-function areaWeights(srcN: number, outN: number): AreaWeights {
-  const ratio = srcN / outN;
-  const offsets = new Int32Array(outN + 1);
-  const index: number[] = [];
-  const weight: number[] = [];
-  for (let i = 0; i < outN; i++) {
-    const start = i * ratio;
-    const end = (i + 1) * ratio;
-    for (let s = Math.floor(start); s < Math.min(srcN, Math.ceil(end)); s++) {
-      const overlap = Math.min(end, s + 1) - Math.max(start, s);
-      if (overlap > 1e-9) {
-        index.push(s);
-        weight.push(overlap / ratio);
-      }
-    }
-    offsets[i + 1] = index.length;
-  }
-  return { offsets, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }
 
 /** Nearest-neighbour resize (pixel centres aligned). */

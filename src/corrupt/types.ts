@@ -1,11 +1,6 @@
 /** Shared shapes for the corruption module. */
 
-/** Packed rgb24 image: `data.length === width * height * 3`. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbImage } from '../image/rgb-image.js';
 
 export type Severity = 1 | 2 | 3 | 4 | 5;
 

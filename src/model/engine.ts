@@ -8,7 +8,7 @@
  *   await engine.close();
  */
 import { Worker } from 'node:worker_threads';
-import { ENSEMBLE_MODES } from './ensemble.js';
+import { ENSEMBLE_MODES } from './types.js';
 import { deserializeError, EngineError } from './errors.js';
 import { EDITOR_NOISE_SOURCES, type EditorNoiseSource } from './noise.js';
 import type { Frame } from '../stream/frame.js';

@@ -9,8 +9,6 @@
  */
 import type { ClassScore, EnsembleMode, FrameInference, Prediction } from './types.js';
 
-export const ENSEMBLE_MODES: readonly EnsembleMode[] = ['sum', 'confidence', 'entropy'];
-
 /** Numerically stable softmax of logits[offset .. offset + k). */
 export function softmax(logits: ArrayLike<number>, offset = 0, k = logits.length - offset): Float64Array {
   let max = -Infinity;

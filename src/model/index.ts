@@ -1,11 +1,11 @@
 /**
  * The model layer's public surface for the main thread. Nothing exported here loads onnxruntime:
- * that happens only inside the inference worker (bundle.ts, onnx-model.ts, pipeline.ts).
+ * that happens only inside the inference worker (bundle.ts, onnx-model.ts, batch-inference.ts).
  */
 export { InferenceEngine, type InferenceEngineOptions, type EngineInfo } from './engine.js';
 export { readManifest, bundleFiles, MANIFEST_FILE } from './manifest-file.js';
 export { manifestSchema, type Manifest, type EditorSpec, type ConsistencyEditorSpec, type DdimEditorSpec } from './manifest.js';
-export { ENSEMBLE_MODES, softmax, topK, combine, predictFrame } from './ensemble.js';
+export { softmax, topK, combine, predictFrame } from './ensemble.js';
 export { BundleError, EngineError, ModelError, ProviderError, type ModelErrorCode } from './errors.js';
 export { EDITOR_NOISE_SOURCES, type EditorNoise, type EditorNoiseSource } from './noise.js';
-export type { ClassScore, EnsembleMode, FrameInference, Prediction, StageTimings } from './types.js';
+export { ENSEMBLE_MODES, type ClassScore, type EnsembleMode, type FrameInference, type Prediction, type StageTimings } from './types.js';

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelBundle } from './bundle.js';
 import { serializeError } from './errors.js';
-import { InferencePipeline } from './pipeline.js';
+import { BatchInference } from './batch-inference.js';
 import type { FrameInference } from './types.js';
 import { absoluteNow, type EngineInfo, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
@@ -20,8 +20,8 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 const log = (message: string) => post({ type: 'log', message });
 
-function engineInfo(pipeline: InferencePipeline): EngineInfo {
-  const { bundle, editor } = pipeline;
+function engineInfo(inference: BatchInference): EngineInfo {
+  const { bundle, editor } = inference;
   const { manifest } = bundle;
   const providers = bundle.providers;
   return {
@@ -36,15 +36,15 @@ function engineInfo(pipeline: InferencePipeline): EngineInfo {
     provider: providers.unet ?? providers.classifier,
     providers,
     inputSize: { ...manifest.classifier.inputSize },
-    editSize: pipeline.editSize ? { ...pipeline.editSize } : null,
-    ensemble: pipeline.ensemble,
-    topK: pipeline.topK,
+    editSize: inference.editSize ? { ...inference.editSize } : null,
+    ensemble: inference.ensemble,
+    topK: inference.topK,
     noise: editor ? { ...editor.noise } : null,
     info: manifest.info,
   };
 }
 
-async function runBatch(pipeline: InferencePipeline, message: Extract<ToWorker, { type: 'infer' }>): Promise<void> {
+async function runBatch(inference: BatchInference, message: Extract<ToWorker, { type: 'infer' }>): Promise<void> {
   const startedAt = absoluteNow();
   try {
     const frames = message.frames.map((f) => ({
@@ -53,14 +53,14 @@ async function runBatch(pipeline: InferencePipeline, message: Extract<ToWorker, 
       height: f.height,
       data: new Uint8Array(message.pixels, f.byteOffset, f.byteLength),
     }));
-    const { frames: outputs, timings } = await pipeline.run(frames);
+    const { frames: outputs, timings } = await inference.run(frames);
     const finishedAt = absoluteNow();
     const stageTimings = {
       queueMs: Math.max(0, startedAt - message.sentAt),
       ...timings,
       totalMs: Math.max(0, finishedAt - message.sentAt),
     };
-    const editSize = pipeline.editSize;
+    const editSize = inference.editSize;
     const results: FrameInference[] = outputs.map((o) => ({
       source: o.source,
       edited: o.edited,
@@ -76,7 +76,7 @@ async function runBatch(pipeline: InferencePipeline, message: Extract<ToWorker, 
 }
 
 async function main(): Promise<void> {
-  let pipeline: InferencePipeline;
+  let inference: BatchInference;
   let bundle: ModelBundle | undefined;
   try {
     bundle = await ModelBundle.open(init.bundleDir, {
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       intraOpThreads: init.intraOpThreads,
       log,
     });
-    pipeline = InferencePipeline.create(bundle, {
+    inference = BatchInference.create(bundle, {
       steps: init.steps,
       noiseSeed: init.noiseSeed,
       editorNoise: init.editorNoise,
@@ -103,16 +103,16 @@ async function main(): Promise<void> {
   let queue = Promise.resolve();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'infer') {
-      queue = queue.then(() => runBatch(pipeline, message));
+      queue = queue.then(() => runBatch(inference, message));
     } else if (message.type === 'close') {
       queue = queue.then(async () => {
-        await pipeline.bundle.release();
+        await inference.bundle.release();
         post({ type: 'closed' });
         port.close();
       });
     }
   });
-  post({ type: 'ready', info: engineInfo(pipeline) });
+  post({ type: 'ready', info: engineInfo(inference) });
 }
 
 void main();

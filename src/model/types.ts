@@ -51,4 +51,5 @@ export interface FrameInference {
   timings: StageTimings;
 }
 
-export type EnsembleMode = 'sum' | 'confidence' | 'entropy';
+export const ENSEMBLE_MODES = ['sum', 'confidence', 'entropy'] as const;
+export type EnsembleMode = (typeof ENSEMBLE_MODES)[number];

@@ -4,10 +4,11 @@
  */
 import type { WebSocket } from 'ws';
 import { ClientConnection, type ClientOptions } from './client-connection.js';
-import type { PipelineMetrics } from './metrics.js';
+import type { ServiceMetrics } from './metrics.js';
 import { type ClientErrorCode, type ClientMessage, type HelloMessage, parseClientMessage, type ServerMessage } from './protocol.js';
 import type { StreamRegistry } from './stream-registry.js';
-import type { Logger, ServerHandlers } from './types.js';
+import type { Logger } from '../log/logger.js';
+import type { ServerHandlers } from './types.js';
 
 export interface ClientHubOptions {
   client: ClientOptions;
@@ -16,7 +17,7 @@ export interface ClientHubOptions {
   hello(client: ClientConnection): HelloMessage;
   streams: StreamRegistry;
   handlers: ServerHandlers;
-  metrics: PipelineMetrics;
+  metrics: ServiceMetrics;
   log: Logger;
 }
 

@@ -7,9 +7,9 @@
  * Probes and metrics need no token: orchestrators and scrapers call them, and they reveal no frames.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PipelineMetrics } from './metrics.js';
+import type { ServiceMetrics } from './metrics.js';
 import type { StaticFiles } from './static-files.js';
-import type { Logger } from './types.js';
+import type { Logger } from '../log/logger.js';
 
 export type Readiness =
   | { ready: true; runningStreams: number }
@@ -17,7 +17,7 @@ export type Readiness =
 
 export interface RouteDeps {
   staticFiles: StaticFiles;
-  metrics: PipelineMetrics;
+  metrics: ServiceMetrics;
   readiness(): Readiness;
   log: Logger;
 }

@@ -1,5 +1,5 @@
-export { PipelineServer, sourceDescriptor, type ClientSnapshot, type PipelineServerOptions, type PublishOutcome } from './server.js';
-export { PipelineMetrics, type SkipReason } from './metrics.js';
+export { DashboardServer, sourceDescriptor, type ClientSnapshot, type DashboardServerOptions, type PublishOutcome } from './dashboard-server.js';
+export { ServiceMetrics, type SkipReason } from './metrics.js';
 export type { Readiness } from './http-routes.js';
 export {
   PROTOCOL_VERSION,
@@ -17,12 +17,11 @@ export {
 export { encodeJpeg } from './jpeg.js';
 export { redactUrl } from './redact.js';
 export {
-  silentLogger,
   STREAM_STATES,
-  type Logger,
   type ServerHandlers,
   type ServerInfo,
   type StreamDescriptor,
   type StreamState,
   type StreamStateUpdate,
 } from './types.js';
+export { streamStateUpdate, failedSourceUpdate, type FailedSource } from './stream-state.js';

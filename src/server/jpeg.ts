@@ -3,14 +3,8 @@
  * The server encodes each frame once and sends the same bytes to every client.
  */
 import sharp from 'sharp';
+import type { RgbImage } from '../image/rgb-image.js';
 import type { EncodedImage } from './protocol.js';
-
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** Packed rgb24: width * height * 3 bytes. */
-  data: Uint8Array;
-}
 
 export async function encodeJpeg(image: RgbImage, quality: number): Promise<EncodedImage> {
   const expected = image.width * image.height * 3;

@@ -15,7 +15,7 @@ const STAGES = Object.keys(STAGE_TIMING_FIELDS) as Array<keyof typeof STAGE_TIMI
 /** Why the server did not send a frame to someone. */
 export type SkipReason = 'slow_client' | 'superseded';
 
-export class PipelineMetrics {
+export class ServiceMetrics {
   readonly registry = new Registry();
   readonly #streams: StreamRegistry;
 
@@ -62,7 +62,7 @@ export class PipelineMetrics {
 
   // ---- called by the pipeline --------------------------------------------------------------------
 
-  /** A frame came out of inference. `PipelineServer.publishFrame` calls this itself. */
+  /** A frame came out of inference. `DashboardServer.publishFrame` calls this itself. */
   frameProcessed(streamId: string): void {
     this.#processed.inc({ stream: streamId });
     this.#streams.stats(streamId).recordFrame(performance.now());
@@ -82,7 +82,7 @@ export class PipelineMetrics {
     for (const stage of STAGES) this.#stageMs.observe({ stage }, timings[STAGE_TIMING_FIELDS[stage]]);
   }
 
-  /** Capture-to-send latency of one frame. `PipelineServer.publishFrame` calls this itself. */
+  /** Capture-to-send latency of one frame. `DashboardServer.publishFrame` calls this itself. */
   latency(streamId: string, ms: number): void {
     this.#latency.observe({ stream: streamId }, ms);
     this.#streams.stats(streamId).recordLatency(ms);

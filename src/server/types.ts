@@ -1,16 +1,5 @@
 /** Shapes the server shares with the code that drives it (the pipeline and the CLI). */
 
-/** Structured logger; any object with these four methods will do (wrap pino etc. to match). */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-const ignore = (): void => {};
-export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
-
 /**
  * Lifecycle of a source as the dashboard shows it.
  * starting -> running -> (reconnecting -> running)* -> ended (a replayed file finished) | error (gave up).

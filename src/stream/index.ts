@@ -8,7 +8,7 @@ export {
   type SourceStateEvent,
   type SourceStats,
 } from './source.js';
-export { parseSourceUrl, defaultModeFor, parseFrameRate, type SourceInput, type SourceKind } from './source-url.js';
+export { parseSourceUrl, defaultModeFor, parseFrameRate, type SourceInput, type InputKind } from './source-url.js';
 export { FrameReader, type FrameReaderOptions } from './frame-reader.js';
 export { DEFAULT_RESTART_POLICY, restartDelayMs, type RestartPolicy } from './backoff.js';
 export {

@@ -20,7 +20,8 @@ export type SourceInput =
       fps: number | undefined;
     };
 
-export type SourceKind = SourceInput['kind'];
+/** How an input is opened by ffmpeg (the configuration's coarser kind is ConfiguredSourceKind). */
+export type InputKind = SourceInput['kind'];
 
 const OTHER_NETWORK_PROTOCOLS = new Set(['rtmp', 'rtmps', 'srt', 'udp', 'tcp']);
 

@@ -1,20 +1,20 @@
-/** An in-process PipelineServer with synthetic frames, for the server and WebSocket reliability tests. */
+/** An in-process DashboardServer with synthetic frames, for the server and WebSocket reliability tests. */
 import { randomFillSync } from 'node:crypto';
 import { type ConfigOverrides, loadConfig } from '../../src/config/load.js';
 import type { FrameInference, Prediction } from '../../src/model/types.js';
-import { PipelineServer, type PipelineServerOptions } from '../../src/server/server.js';
+import { DashboardServer, type DashboardServerOptions } from '../../src/server/dashboard-server.js';
 import type { Frame, FrameMeta } from '../../src/stream/frame.js';
 
 export const LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 export interface TestServer {
-  server: PipelineServer;
+  server: DashboardServer;
   port: number;
   httpUrl: string;
   wsUrl: string;
 }
 
-export interface TestServerOptions extends Partial<PipelineServerOptions> {
+export interface TestServerOptions extends Partial<DashboardServerOptions> {
   /** config.sources; default: a `cam` RTSP source and a `file` clip. */
   sources?: NonNullable<ConfigOverrides['sources']>;
   /** Mark the model as loaded once listening; default true. */
@@ -23,7 +23,7 @@ export interface TestServerOptions extends Partial<PipelineServerOptions> {
 
 /**
  * Starts a server on a free loopback port; `server` overrides config.server (heartbeat and stats slow by default),
- * `options` the sources, readiness and PipelineServer options (`info`, `handlers`, `defaultMetrics`...).
+ * `options` the sources, readiness and DashboardServer options (`info`, `handlers`, `defaultMetrics`...).
  */
 export async function startTestServer(server: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const {
@@ -43,7 +43,7 @@ export async function startTestServer(server: Record<string, unknown> = {}, opti
       sources,
     },
   });
-  const pipelineServer = await PipelineServer.create({
+  const pipelineServer = await DashboardServer.create({
     config,
     info: { version: '0.0.0-test', labels: LABELS, model: { name: 'synthetic' } },
     defaultMetrics: false,

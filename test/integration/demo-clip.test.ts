@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import { prepareDemoClip } from '../../src/app/demo.js';
+import { prepareDemoClip } from '../../src/flow/demo-clip.js';
 import { loadCifar10 } from '../../src/data/cifar10.js';
 import { FrameSource } from '../../src/stream/source.js';
 import { tinyCifarDir } from '../fixtures/cifar-tiny/generate.js';

@@ -108,8 +108,8 @@ describe('shutdown watchdog', { timeout: 60_000 }, () => {
     const dir = await mkdtemp(join(tmpdir(), 'reliability-watchdog-'));
     try {
       const script = join(dir, 'hang.mts');
-      const shutdownModule = pathToFileURL(join(REPO_ROOT, 'src/app/shutdown.ts')).href;
-      const loggerModule = pathToFileURL(join(REPO_ROOT, 'src/app/logger.ts')).href;
+      const shutdownModule = pathToFileURL(join(REPO_ROOT, 'src/runtime/shutdown.ts')).href;
+      const loggerModule = pathToFileURL(join(REPO_ROOT, 'src/log/logger.ts')).href;
       await writeFile(
         script,
         `import { onShutdownSignal } from '${shutdownModule}';\n` +

@@ -1,5 +1,5 @@
 /**
- * PipelineServer over real sockets with real ws clients: HTTP routes, the WebSocket protocol,
+ * DashboardServer over real sockets with real ws clients: HTTP routes, the WebSocket protocol,
  * refusals, slow clients. Frames are small synthetic images so each test stays fast.
  */
 import { after, before, describe, it } from 'node:test';

@@ -4,7 +4,7 @@ import { LatestOnlyQueue } from '../../src/server/latest-only.js';
 import { TokenBucket } from '../../src/server/rate-limit.js';
 import { redactUrl } from '../../src/server/redact.js';
 import { RollingStats } from '../../src/server/rolling-stats.js';
-import { sourceDescriptor } from '../../src/server/server.js';
+import { sourceDescriptor } from '../../src/server/dashboard-server.js';
 import { toRelativePath } from '../../src/server/static-files.js';
 import { StreamRegistry } from '../../src/server/stream-registry.js';
 import { originAllowed } from '../../src/server/upgrade-guard.js';

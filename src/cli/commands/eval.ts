@@ -7,7 +7,8 @@ import { CorruptionError, type Severity } from '../../corrupt/index.js';
 import { loadCifar10, requireCifar10Dir } from '../../data/cifar10.js';
 import { CIFAR10_FOLDER } from '../../data/download.js';
 import { evaluate, formatReportTable, parseCorruptionList, renderReportSvg } from '../../eval/index.js';
-import { InferenceEngine, ModelError } from '../../model/index.js';
+import { prefixedLogger } from '../../log/logger.js';
+import { openEngine } from '../../runtime/index.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../progress.js';
@@ -81,17 +82,16 @@ export async function run(argv: string[]): Promise<number> {
   const dataset = await loadCifar10(dataDir, 'test', limit);
   const editor = values.editor ?? config.model.editor;
 
-  const engine = await InferenceEngine.create({
-    bundleDir: values.bundle ?? config.model.bundle,
+  const model = {
+    ...config.model,
+    bundle: values.bundle ?? config.model.bundle,
     editor,
     steps: steps ?? (values.editor === undefined ? config.model.steps : undefined),
-    providers: config.model.providers,
-    ensemble: config.model.ensemble,
-    editorNoise: noise === 'bundle' ? 'bundle' : 'per-stream',
+    editorNoise: noise === 'bundle' ? ('bundle' as const) : ('per-stream' as const),
     topK: 1,
-    log: (message) => process.stderr.write(`eval: ${message}\n`),
-  }).catch((error: unknown) => {
-    if (error instanceof ModelError && error.code === 'BUNDLE_EDITOR_UNKNOWN') throw new UsageError(`--editor: ${error.message}`);
+  };
+  const engine = await openEngine(model, prefixedLogger('eval')).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'BUNDLE_EDITOR_UNKNOWN') throw new UsageError(`--editor: ${(error as Error).message}`);
     throw error;
   });
 

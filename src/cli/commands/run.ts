@@ -1,12 +1,9 @@
-/** `decorruptor run --source FILE --out results.jsonl`: replay every frame, one JSON line each. */
+/** `decorruptor run --source FILE --out results.jsonl`: replay every frame, one JSON line each (src/runtime/replay.ts). */
+import { writeFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../../config/index.js';
-import { JsonlWriter } from '../../app/jsonl-writer.js';
-import { createLogger } from '../../app/logger.js';
-import { Pipeline } from '../../app/pipeline.js';
-import { onShutdownSignal } from '../../app/shutdown.js';
-import { ConfiguredStream } from '../../app/streams.js';
-import { openEngine } from '../../app/engine.js';
-import { createProgress } from '../progress.js';
+import { createLogger } from '../../log/logger.js';
+import { startReplay, untilDoneOrSignal } from '../../runtime/index.js';
+import { createProgress, type Progress } from '../progress.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 
@@ -60,62 +57,35 @@ export async function run(argv: string[]): Promise<number> {
       model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
       batching: { maxBatch: intOption(values.batch, 'batch', 1, 1024) },
       sources: [{ id: 'replay', url: values.source, mode: 'replay', realtime: values.realtime ?? false, corrupt: values.corrupt }],
+      sinks: { jsonl: { path: values.out } },
     },
   });
+  const decodeSize = { width: intOption(values.width, 'width', 16, 4096), height: intOption(values.height, 'height', 16, 4096) };
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const writer = new JsonlWriter(values.out);
-  await writer.ready();
 
-  const engine = await openEngine(config.model, log);
-  const size = engine.info.inputSize;
-  const sourceConfig = config.sources[0];
-  const stream = await ConfiguredStream.create({
-    ...sourceConfig,
-    width: intOption(values.width, 'width', 16, 4096) ?? size.width,
-    height: intOption(values.height, 'height', 16, 4096) ?? size.height,
-  });
-  const progress = createProgress({ total: stream.source.probed?.frameCount, label: 'frames' });
-
-  const pipeline = Pipeline.start({
-    streams: [stream],
-    engine,
-    maxBatch: config.batching.maxBatch,
-    maxWaitMs: config.batching.maxWaitMs,
+  let progress: Progress | undefined;
+  const replaying = await startReplay(config, {
     log,
-    sink: {
-      frame: (frame, inference) => {
-        writer.write(frame, inference);
-        progress.tick(1);
-      },
-    },
+    decodeSize,
+    onOpen: ({ frameCount }) => (progress = createProgress({ total: frameCount, label: 'frames' })),
+    extraSinks: [{ name: 'progress', frame: () => progress?.tick(1) }],
   });
-  let interrupted = false;
-  const removeHandlers = onShutdownSignal(async () => {
-    interrupted = true;
-    await pipeline.stop();
-  }, log);
+  let outcome;
   try {
-    await pipeline.done;
+    outcome = await untilDoneOrSignal(replaying, log);
   } finally {
-    removeHandlers();
-    progress.done();
-    await pipeline.stop();
-    await engine.close();
-    await writer.close();
+    progress?.done();
   }
+  const { result, signalled } = outcome;
 
-  const summary = { source: values.source, out: values.out, editor: engine.info.editor, steps: engine.info.steps, ...writer.summary() };
-  if (values.summary) {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  }
+  const summary = { source: values.source, out: values.out, editor: result.engine.editor, steps: result.engine.steps, ...result.summary };
+  if (values.summary) await writeFile(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
   process.stderr.write(
     `${summary.frames} frames in ${summary.seconds} s (${summary.fps} frames/s), editor ${summary.editor}/${summary.steps}; ` +
       `adapted label differs from source-only on ${summary.changedByEditor} frames` +
       (summary.accuracy ? `; accuracy source ${summary.accuracy.source}, adapted ${summary.accuracy.ensemble}` : '') +
       '\n',
   );
-  const [error] = pipeline.sourceErrors;
-  if (error) throw error;
-  return interrupted ? 130 : 0;
+  if (result.sourceError) throw result.sourceError;
+  return signalled || result.interrupted ? 130 : 0;
 }

@@ -13,7 +13,7 @@ import type { EditorNoiseSource } from './noise.js';
 import { classifierAffine, planarToRgb24, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type Size } from './preprocess.js';
 import type { EnsembleMode, StageTimings } from './types.js';
 
-export interface PipelineFrame {
+export interface InputFrame {
   streamId: string;
   width: number;
   height: number;
@@ -21,7 +21,7 @@ export interface PipelineFrame {
   data: Uint8Array;
 }
 
-export interface PipelineOptions {
+export interface BatchInferenceOptions {
   steps?: number;
   noiseSeed: number;
   editorNoise: EditorNoiseSource;
@@ -29,15 +29,15 @@ export interface PipelineOptions {
   topK: number;
 }
 
-/** Stage timings the pipeline measures; the caller adds queueMs and totalMs. */
-export type PipelineTimings = Omit<StageTimings, 'queueMs' | 'totalMs'>;
+/** Stage timings a batch measures; the caller adds queueMs and totalMs. */
+export type BatchTimings = Omit<StageTimings, 'queueMs' | 'totalMs'>;
 
-export interface PipelineBatchResult {
+export interface BatchResult {
   frames: Array<FramePredictions & { editedImage: Uint8Array | null }>;
-  timings: PipelineTimings;
+  timings: BatchTimings;
 }
 
-export class InferencePipeline {
+export class BatchInference {
   readonly bundle: ModelBundle;
   /** Null when the editor is off. */
   readonly editor: LatentEditor | null;
@@ -45,7 +45,7 @@ export class InferencePipeline {
   readonly topK: number;
   #classifierAffine: ChannelAffine;
 
-  private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: PipelineOptions) {
+  private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
     this.bundle = bundle;
     this.editor = editor;
     this.ensemble = options.ensemble;
@@ -54,9 +54,9 @@ export class InferencePipeline {
     this.#classifierAffine = classifierAffine(mean, std);
   }
 
-  static create(bundle: ModelBundle, options: PipelineOptions): InferencePipeline {
+  static create(bundle: ModelBundle, options: BatchInferenceOptions): BatchInference {
     const editor = bundle.editor ? LatentEditor.create(bundle, options) : null;
-    return new InferencePipeline(bundle, editor, options);
+    return new BatchInference(bundle, editor, options);
   }
 
   /** Size of the edited images (the VAE's), or null when the editor is off. */
@@ -64,13 +64,13 @@ export class InferencePipeline {
     return this.editor ? this.bundle.manifest.vae.inputSize : null;
   }
 
-  async run(frames: readonly PipelineFrame[]): Promise<PipelineBatchResult> {
+  async run(frames: readonly InputFrame[]): Promise<BatchResult> {
     const batch = frames.length;
     const { manifest, classifier } = this.bundle;
     const cls = manifest.classifier;
     const labels = manifest.labels;
     const k = labels.length;
-    const timings: PipelineTimings = {
+    const timings: BatchTimings = {
       preprocessMs: 0, classifyMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, batchSize: batch,
     };
     const clock = stopwatch();

@@ -1,13 +1,13 @@
 /**
- * Turns configured sources into pipeline streams: the ffmpeg source itself, plus the per-frame
+ * Turns configured sources into the flow's streams: the ffmpeg source itself, plus the per-frame
  * transform that makes a test feed (a corruption schedule, switchable at run time) and, for the
  * demo, the ground-truth label.
  */
 import { corruptionSchedule, createCorruptionStage, parseCorruptionSpec } from '../corrupt/index.js';
 import type { SourceConfig } from '../config/index.js';
 import { FrameSource, type Frame } from '../stream/index.js';
-import type { Logger } from './logger.js';
-import type { PipelineStream } from './pipeline.js';
+import type { Logger } from '../log/logger.js';
+import type { FlowStream } from './frame-flow.js';
 
 /** How long each corruption of a cycling schedule lasts. */
 export const CORRUPTION_PERIOD_MS = 10_000;
@@ -22,7 +22,7 @@ export function corruptionStage(setting: CorruptionSetting): ((frame: Frame) => 
   return createCorruptionStage({ schedule: corruptionSchedule(specs, CORRUPTION_PERIOD_MS) });
 }
 
-export class ConfiguredStream implements PipelineStream {
+export class ConfiguredStream implements FlowStream {
   readonly source: FrameSource;
   readonly #label: ((frame: Frame) => Frame) | undefined;
   #corrupt: ((frame: Frame) => Frame) | undefined;

@@ -3,9 +3,15 @@
  * layer's events. Errors carry their stable `code` so that a program can tell an unreadable file
  * from a camera that stopped answering without parsing the message.
  */
-import type { StreamStateUpdate } from '../server/index.js';
 import { SourceError, type SourceStateEvent } from '../stream/index.js';
-import type { SourceFailure } from './open-streams.js';
+import type { StreamStateUpdate } from './types.js';
+
+/** A source that could not be opened: which, why (its stable code) and the error. */
+export interface FailedSource {
+  sourceId: string;
+  code: string;
+  error: Error;
+}
 
 export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
   switch (event.state) {
@@ -19,7 +25,7 @@ export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
 }
 
 /** A source that could not even be opened is shown as failed, with its problem and its name. */
-export function failedSourceUpdate({ sourceId, code, error }: SourceFailure): StreamStateUpdate {
+export function failedSourceUpdate({ sourceId, code, error }: FailedSource): StreamStateUpdate {
   const named = error instanceof SourceError ? error.message : `source "${sourceId}": ${error.message}`;
   return { state: 'error', code, message: named };
 }

@@ -1,31 +1,25 @@
 /**
- * The pipeline's spine: sources -> (live: newest frame only) -> fair batching across streams ->
- * the inference worker -> a sink (the WebSocket server, a JSONL file, an evaluator).
+ * The frame flow, the product's spine: sources -> (live: newest frame only) -> fair batching across
+ * streams -> the inference worker -> every sink (the dashboard server, a JSONL file, ...).
  *
  * Demand-driven: the batcher hands over a batch only when the worker asks (`ready$`), so a slow
  * model makes live streams drop stale frames (counted) instead of queueing them, and replayed files
  * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
  */
 import { Subject, catchError, EMPTY, map, mergeMap, type Observable, type Subscription } from 'rxjs';
-import type { EngineError, FrameInference, InferenceEngine, StageTimings } from '../model/index.js';
+import type { EngineError, InferenceEngine } from '../model/index.js';
 import { fairMerge, latestFrame, type Frame, type FrameSource, type SourceError, type SourceStateEvent } from '../stream/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
+import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
 
-export interface PipelineStream {
+export interface FlowStream {
   source: FrameSource;
   /** Applied to each frame that will be processed (after live dropping): corruption, ground truth. */
   transform?: (frame: Frame) => Frame;
 }
 
-export interface PipelineSink {
-  frame(frame: Frame, inference: FrameInference): void;
-  batch?(size: number, timings: StageTimings): void;
-  dropped?(streamId: string, count: number): void;
-  state?(event: SourceStateEvent): void;
-}
-
-export interface PipelineOptions {
-  streams: PipelineStream[];
+export interface FrameFlowOptions {
+  streams: FlowStream[];
   engine: InferenceEngine;
   maxBatch: number;
   maxWaitMs: number;
@@ -35,12 +29,14 @@ export interface PipelineOptions {
    * stream is replayed, else 1.
    */
   inFlight?: number;
-  sink: PipelineSink;
+  /** Every output; each is isolated from the others (fanOut). The flow does not close them. */
+  sinks: readonly FrameSink[];
   log: Logger;
 }
 
-export class Pipeline {
-  readonly #options: PipelineOptions;
+export class FrameFlow {
+  readonly #options: FrameFlowOptions;
+  readonly #sink: FannedOutSink;
   readonly #ready$ = new Subject<void>();
   readonly #subscriptions: Subscription[] = [];
   readonly #sourceErrors: SourceError[] = [];
@@ -56,8 +52,9 @@ export class Pipeline {
   readonly done: Promise<void>;
   #resolveDone: () => void = () => {};
 
-  private constructor(options: PipelineOptions) {
+  private constructor(options: FrameFlowOptions) {
     this.#options = options;
+    this.#sink = fanOut(options.sinks, options.log);
     const { streams } = options;
     for (const { source } of streams) if (source.mode === 'replay') this.#replayed.set(source.id, source);
     for (const { source } of streams) {
@@ -75,8 +72,8 @@ export class Pipeline {
   }
 
   /** Starts every source; runs until they all end (replay) or `stop()` is called. */
-  static start(options: PipelineOptions): Pipeline {
-    return new Pipeline(options);
+  static start(options: FrameFlowOptions): FrameFlow {
+    return new FrameFlow(options);
   }
 
   get processed(): number {
@@ -99,24 +96,25 @@ export class Pipeline {
     this.#resolveDone();
   }
 
-  #input({ source, transform }: PipelineStream): Observable<Frame> {
-    const { sink } = this.#options;
+  #input({ source, transform }: FlowStream): Observable<Frame> {
+    const sink = this.#sink;
     let frames$ = source.frames$.pipe(
       // A source that gave up is reported through its state; the other streams carry on.
       catchError(() => EMPTY),
     );
     if (source.mode === 'live') {
-      frames$ = frames$.pipe(latestFrame(this.#ready$, (dropped) => sink.dropped?.(dropped.streamId, 1)));
+      frames$ = frames$.pipe(latestFrame(this.#ready$, (dropped) => sink.dropped(dropped.streamId, 1)));
     }
     return transform ? frames$.pipe(map(transform)) : frames$;
   }
 
   async #infer(batch: Frame[]): Promise<void> {
-    const { engine, sink, log } = this.#options;
+    const { engine, log } = this.#options;
+    const sink = this.#sink;
     try {
       const results = await engine.infer(batch);
       if (this.#stopped) return;
-      sink.batch?.(batch.length, results[0].timings);
+      sink.batch(batch.length, results[0].timings);
       batch.forEach((frame, i) => sink.frame(frame, results[i]));
       this.#processed += batch.length;
     } catch (error) {
@@ -131,7 +129,7 @@ export class Pipeline {
   }
 
   #onState(event: SourceStateEvent): void {
-    const { log, sink } = this.#options;
+    const { log } = this.#options;
     if (event.state === 'error') {
       this.#sourceErrors.push(event.error);
       log.error(`source ${event.sourceId} failed`, { error: event.error.message });
@@ -140,7 +138,7 @@ export class Pipeline {
     } else {
       log.debug(`source ${event.sourceId} ${event.state}`);
     }
-    sink.state?.(event);
+    this.#sink.state(event);
   }
 }
 

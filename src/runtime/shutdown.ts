@@ -3,7 +3,8 @@
  * flushed, sockets closed); a second signal exits at once, and so does a cleanup that hangs for
  * longer than `forceExitAfterMs` (exit 1, said on stderr): a stop request always ends the process.
  */
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
+import type { RoleHandle } from './role.js';
 
 export interface ShutdownOptions {
   /** Longest the cleanup may take before the process exits anyway. Default 10 s. */
@@ -45,4 +46,21 @@ export function onShutdownSignal(cleanup: (signal: NodeJS.Signals) => Promise<vo
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/**
+ * Waits for a role to finish, stopping it on SIGINT / SIGTERM: what every long-running command
+ * does. Resolves with the role's result and whether a signal stopped it.
+ */
+export async function untilDoneOrSignal<T>(role: RoleHandle<T>, log: Logger): Promise<{ result: T; signalled: boolean }> {
+  let signalled = false;
+  const removeHandlers = onShutdownSignal(async () => {
+    signalled = true;
+    await role.stop();
+  }, log);
+  try {
+    return { result: await role.done, signalled };
+  } finally {
+    removeHandlers();
+  }
 }

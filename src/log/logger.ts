@@ -20,3 +20,12 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 }
 
 export const silentLogger: Logger = createLogger('silent');
+
+/**
+ * For batch commands (eval, bench) whose stderr is read by people: `<prefix>: message`, no
+ * timestamps, info and above.
+ */
+export function prefixedLogger(prefix: string, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+  const at = (message: string) => write(`${prefix}: ${message}\n`);
+  return { debug: () => {}, info: at, warn: at, error: at };
+}

@@ -1,5 +1,5 @@
 /**
- * PipelineServer: the HTTP + WebSocket face of the pipeline. The pipeline tells it what happens
+ * DashboardServer: the HTTP + WebSocket face of the pipeline. The pipeline tells it what happens
  * (model ready, stream states, processed frames, counts for metrics); the server fans that out to
  * clients without ever making the pipeline wait for one of them.
  */
@@ -16,15 +16,16 @@ import { ClientHub } from './client-hub.js';
 import { buildFrameMessage } from './frame-message.js';
 import { createRequestHandler, type Readiness } from './http-routes.js';
 import { LatestOnlyQueue } from './latest-only.js';
-import { PipelineMetrics } from './metrics.js';
+import { ServiceMetrics } from './metrics.js';
 import { type HelloMessage, PROTOCOL_VERSION } from './protocol.js';
 import { StaticFiles } from './static-files.js';
 import { redactUrlsInText } from './redact.js';
 import { StreamRegistry } from './stream-registry.js';
-import { type Logger, type ServerHandlers, type ServerInfo, silentLogger, type StreamDescriptor, type StreamStateUpdate } from './types.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import type { ServerHandlers, ServerInfo, StreamDescriptor, StreamStateUpdate } from './types.js';
 import { checkUpgrade } from './upgrade-guard.js';
 
-export interface PipelineServerOptions {
+export interface DashboardServerOptions {
   config: Config;
   info: ServerInfo;
   log?: Logger;
@@ -59,14 +60,14 @@ export interface ClientSnapshot {
 
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
-export class PipelineServer {
+export class DashboardServer {
   readonly #config: Config;
   readonly #log: Logger;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #hub: ClientHub;
   readonly #streams: StreamRegistry;
-  readonly #metrics: PipelineMetrics;
+  readonly #metrics: ServiceMetrics;
   readonly #handlers: ServerHandlers;
   readonly #publishQueues = new Map<string, LatestOnlyQueue<PublishOutcome>>();
   #info: ServerInfo;
@@ -74,7 +75,7 @@ export class PipelineServer {
   #modelReady = false;
   #closing = false;
 
-  private constructor(options: PipelineServerOptions, staticFiles: StaticFiles) {
+  private constructor(options: DashboardServerOptions, staticFiles: StaticFiles) {
     const server = options.config.server;
     this.#config = options.config;
     this.#info = options.info;
@@ -82,7 +83,7 @@ export class PipelineServer {
     this.#handlers = options.handlers ?? {};
     this.#streams = new StreamRegistry();
     for (const stream of options.streams ?? effectiveSources(options.config).map(sourceDescriptor)) this.#streams.ensure(stream);
-    this.#metrics = new PipelineMetrics(this.#streams, { defaultMetrics: options.defaultMetrics ?? true });
+    this.#metrics = new ServiceMetrics(this.#streams, { defaultMetrics: options.defaultMetrics ?? true });
 
     this.#hub = new ClientHub({
       client: { queueBytes: server.clientQueueBytes, messagesPerSecond: server.rateLimit.messagesPerSecond, burst: server.rateLimit.burst },
@@ -99,9 +100,9 @@ export class PipelineServer {
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
-  static async create(options: PipelineServerOptions): Promise<PipelineServer> {
+  static async create(options: DashboardServerOptions): Promise<DashboardServer> {
     const staticFiles = await StaticFiles.create(options.staticDir ?? DEFAULT_STATIC_DIR);
-    return new PipelineServer(options, staticFiles);
+    return new DashboardServer(options, staticFiles);
   }
 
   /** Starts listening on config.server host:port (port 0 picks a free port). */
@@ -135,8 +136,8 @@ export class PipelineServer {
     }
   }
 
-  /** Counters and histograms the pipeline feeds (see PipelineMetrics). */
-  get metrics(): PipelineMetrics {
+  /** Counters and histograms the pipeline feeds (see ServiceMetrics). */
+  get metrics(): ServiceMetrics {
     return this.#metrics;
   }
 

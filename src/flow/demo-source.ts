@@ -6,7 +6,7 @@
 import type { Config, SourceConfig } from '../config/index.js';
 import { findCifar10Dir } from '../data/cifar10.js';
 import type { Frame } from '../stream/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 
 export interface ResolvedSource {
   config: SourceConfig;
@@ -25,7 +25,7 @@ export async function resolveSource(source: SourceConfig, config: Config, log: L
     );
     return { config: { ...source, url: SYNTHETIC_URL, kind: 'lavfi', mode: 'live', realtime: true } };
   }
-  const { prepareDemoClip } = await import('./demo.js');
+  const { prepareDemoClip } = await import('./demo-clip.js');
   const clip = await prepareDemoClip({ dataDir });
   log.info(`demo: ${clip.count} CIFAR-10 test images from ${dataDir}, ${clip.fps} per second, corruption ${source.corrupt ?? 'none'}`);
   return {

@@ -1,0 +1,21 @@
+/** Opens the inference engine that the configuration's `model` section describes: the one place that maps it. */
+import type { ModelConfig } from '../config/index.js';
+import type { Logger } from '../log/logger.js';
+import { InferenceEngine } from '../model/index.js';
+
+/** The `model` section; `steps` may be left to the bundle (eval and bench measure the bundle's own). */
+export type EngineConfig = Omit<ModelConfig, 'steps'> & { steps?: number };
+
+export function openEngine(model: EngineConfig, log: Logger): Promise<InferenceEngine> {
+  return InferenceEngine.create({
+    bundleDir: model.bundle,
+    editor: model.editor,
+    steps: model.steps,
+    providers: model.providers,
+    ensemble: model.ensemble,
+    topK: model.topK,
+    editorNoise: model.editorNoise,
+    intraOpThreads: model.intraOpThreads,
+    log: (message) => log.info(message),
+  });
+}

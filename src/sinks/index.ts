@@ -1,0 +1,10 @@
+/**
+ * Outputs of the frame flow. Every output is a FrameSink; a role builds its list from the
+ * configuration and the flow calls them through fanOut, so that a slow or failing sink never stalls
+ * the flow or the others.
+ */
+export type { FrameSink } from './types.js';
+export { closeSinks, fanOut, type FannedOutSink } from './fan-out.js';
+export { JsonlSink, frameRecord } from './jsonl-sink.js';
+export { RunSummarySink, type RunSummary } from './run-summary.js';
+export { dashboardSink } from './dashboard-sink.js';
