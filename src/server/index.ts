@@ -1,3 +1,9 @@
+/**
+ * The HTTP and WebSocket face of the product: DashboardServer serves the dashboard (public/), /ws
+ * (protocol.ts: hello, binary frame messages, state, stats; client requests validated with zod),
+ * /healthz, /readyz and /metrics (ServiceMetrics, Prometheus). It never makes the frame flow wait
+ * for a client: per-client bounded queues, newest-only publishing per stream.
+ */
 export { DashboardServer, sourceDescriptor, type ClientSnapshot, type DashboardServerOptions, type PublishOutcome } from './dashboard-server.js';
 export { ServiceMetrics, type SkipReason } from './metrics.js';
 export type { Readiness } from './http-routes.js';
