@@ -11,10 +11,11 @@ and exported as a standalone ONNX file with its own tensor names, the way a user
   checkpoint, scale, seed or schedule choice of the editor (issue 14). It only measures.
 
 Usage: /usr/bin/python3 zoo.py --arch resnet20 --epochs 30
-       /usr/bin/python3 zoo.py --arch resnet20 --export ../models/zoo/resnet20.onnx
+       /usr/bin/python3 zoo.py --arch resnet20 --export ../models/zoo/resnet20   # a bundle variant
 """
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -128,20 +129,30 @@ def load_trained(arch: str) -> nn.Module:
     return model.eval()
 
 
-def export_onnx(arch: str, out: Path) -> None:
-    """A standalone classifier file: its own tensor names, normalisation outside the graph (the
-    manifest says it), dynamic batch; a JSON beside it records what a bundle needs to use it."""
+def export_bundle(arch: str, out: Path, editor_bundle: Path) -> None:
+    """A bundle variant: this classifier (its own ONNX file, tensor names and normalisation) with
+    the editor of `editor_bundle`, whose files the manifest names by relative path (nothing copied).
+    `decorruptor eval --bundle <out>` then measures the shipped editor for this classifier."""
     model = load_trained(arch)
     input_name, output_name = TENSOR_NAMES[arch]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), str(out), input_names=[input_name], output_names=[output_name],
-                      dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}}, opset_version=17,
-                      do_constant_folding=True)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), str(out / "classifier.onnx"), input_names=[input_name],
+                      output_names=[output_name], dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}},
+                      opset_version=17, do_constant_folding=True)
+    manifest = json.loads((editor_bundle / "manifest.json").read_text())
+    shared = os.path.relpath(editor_bundle.resolve(), out.resolve())
+    manifest["vae"]["encoder"] = f"{shared}/{manifest['vae']['encoder']}"
+    manifest["vae"]["decoder"] = f"{shared}/{manifest['vae']['decoder']}"
+    for editor in manifest["editors"].values():
+        editor["unet"]["file"] = f"{shared}/{editor['unet']['file']}"
     state = torch.load(checkpoint_path(arch), map_location="cpu")
-    meta = {"arch": arch, "heldOut": HELD_OUT[arch], "input": input_name, "output": output_name,
-            **NORMALISATION[arch], "valAcc": state["val_acc"], "epoch": state["epoch"]}
-    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(json.dumps({"exported": str(out), **meta}))
+    manifest["name"] = f"{manifest['name']}+{arch}"
+    manifest["classifier"] = {"file": "classifier.onnx", "input": input_name, "output": output_name, "inputSize": {"width": 32, "height": 32},
+                              "normalization": NORMALISATION[arch], "resize": manifest["classifier"].get("resize", "area")}
+    manifest["info"] = {"classifier": {"arch": arch, "heldOut": HELD_OUT[arch], "valAcc": state["val_acc"], "epoch": state["epoch"],
+                                       "trainedBy": "training/zoo.py"}}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(json.dumps({"exported": str(out), **manifest["info"]["classifier"]}))
 
 
 def train(args) -> None:
@@ -213,11 +224,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--name", default="")
     parser.add_argument("--time-steps", type=int, default=0, help="only time this many steps, then exit")
-    parser.add_argument("--export", default="", help="write the trained net as ONNX to this path instead of training")
+    parser.add_argument("--export", default="", help="instead of training: write a bundle variant (this classifier + the editor bundle's editor) to this folder")
+    parser.add_argument("--editor-bundle", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     args = parser.parse_args()
     setup(args.seed, args.threads)
     if args.export:
-        export_onnx(args.arch, Path(args.export))
+        export_bundle(args.arch, Path(args.export), Path(args.editor_bundle))
     else:
         train(args)
 

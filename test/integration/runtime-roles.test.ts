@@ -11,10 +11,10 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import type { FrameInference } from '../../src/model/index.js';
-import { startReplay, startServe } from '../../src/runtime/index.js';
+import { openEngine, startReplay, startServe } from '../../src/runtime/index.js';
 import type { FrameSink } from '../../src/sinks/index.js';
 import type { Frame } from '../../src/stream/index.js';
-import { FIXTURE_BUNDLE } from '../helpers/cli.js';
+import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
 import { makeTestClip } from '../helpers/stream-ffmpeg.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
@@ -104,4 +104,18 @@ test('startReplay: a JSONL path in a missing folder fails before the model is lo
   });
   // The bundle does not exist either: the sink's error proves the sinks are opened first.
   await assert.rejects(startReplay(config, { log: silentLogger }), /missing[/\\]labels\.jsonl/);
+});
+
+test('openEngine maps every model option of the config, the editor noise and thread count included', async () => {
+  const SHIPPED = 'models/cifar10'; // pins a noise seed per editor, unlike the fixture bundle
+  for (const editorNoise of ['bundle', 'per-stream'] as const) {
+    const config = await loadConfig({ file: undefined, overrides: { model: { bundle: SHIPPED, editorNoise, intraOpThreads: 1, topK: 3, providers: ['cpu'] } } });
+    const engine = await openEngine(config.model, silentLogger);
+    try {
+      assert.equal(engine.info.noise?.source, editorNoise);
+      assert.equal(engine.info.topK, 3);
+    } finally {
+      await engine.close();
+    }
+  }
 });
