@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ffmpegBinaries } from '../stream/ffmpeg-binaries.js';
 import { BenchError } from './errors.js';
 
 export interface TestVideoOptions {
@@ -15,7 +16,7 @@ export interface TestVideoOptions {
   fps: number;
 }
 
-function encode(output: string, options: TestVideoOptions, codecArgs: string[]): Promise<string | null> {
+function encode(ffmpegPath: string, output: string, options: TestVideoOptions, codecArgs: string[]): Promise<string | null> {
   const { frames, width, height, fps } = options;
   const argv = [
     '-hide_banner', '-loglevel', 'error', '-y',
@@ -23,7 +24,7 @@ function encode(output: string, options: TestVideoOptions, codecArgs: string[]):
     '-frames:v', String(frames), '-pix_fmt', 'yuv420p', ...codecArgs, '-f', 'mp4', output,
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ffmpegPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => resolve(error.message));
@@ -39,8 +40,9 @@ export async function ensureTestVideo(options: TestVideoOptions): Promise<string
   if (existing && existing.size > 0) return file;
   await mkdir(dir, { recursive: true });
   const partial = `${file}.partial`;
-  const h264Problem = await encode(partial, options, ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20']);
-  const problem = h264Problem === null ? null : await encode(partial, options, ['-c:v', 'mpeg4', '-q:v', '3']);
+  const { ffmpegPath } = ffmpegBinaries(); // throws FfmpegUnavailableError
+  const h264Problem = await encode(ffmpegPath, partial, options, ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20']);
+  const problem = h264Problem === null ? null : await encode(ffmpegPath, partial, options, ['-c:v', 'mpeg4', '-q:v', '3']);
   if (problem !== null) throw new BenchError('BENCH_VIDEO_FAILED', `ffmpeg could not write the test video ${file}: ${problem}`);
   await rename(partial, file);
   return file;

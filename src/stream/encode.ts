@@ -12,6 +12,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { ffmpegBinaries } from './ffmpeg-binaries.js';
 
 export type EncodeErrorCode =
   /** Bad options or a frame of the wrong size. */
@@ -98,7 +99,7 @@ let encoderList: Promise<Set<string>> | undefined;
 
 /** Names of the video encoders this ffmpeg build has (asked once per process). */
 export function videoEncoders(): Promise<Set<string>> {
-  encoderList ??= promisify(execFile)('ffmpeg', ['-hide_banner', '-encoders'], { maxBuffer: 4 * 1024 * 1024 }).then(
+  encoderList ??= Promise.resolve().then(() => promisify(execFile)(ffmpegBinaries().ffmpegPath, ['-hide_banner', '-encoders'], { maxBuffer: 4 * 1024 * 1024 })).then(
     ({ stdout }) => new Set([...stdout.matchAll(/^\s*V\S*\s+(\S+)/gm)].map((m) => m[1])),
     (error: NodeJS.ErrnoException) => {
       encoderList = undefined;
@@ -121,7 +122,7 @@ export async function pickEncoder(preferred: readonly string[]): Promise<string>
 /** Starts ffmpeg for the encode; resolves once it is running (fails fast when the binary is missing). */
 export async function encodeRawVideo(options: EncodeOptions): Promise<RawVideoSink> {
   validate(options);
-  const child = spawn('ffmpeg', encodeArgv(options), { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(ffmpegBinaries().ffmpegPath, encodeArgv(options), { stdio: ['pipe', 'ignore', 'pipe'] });
   const spawned = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
     child.once('spawn', () => resolve(null));
     child.once('error', (error) => resolve(error));

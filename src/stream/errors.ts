@@ -16,7 +16,7 @@ export type SourceErrorCode =
 export interface SourceErrorContext {
   /** Configured id of the source (`sources[].id`), when known. */
   sourceId?: string | undefined;
-  /** The source string as configured. */
+  /** The source string as configured; '' for an error that concerns no source (no ffmpeg at all). */
   url: string;
   /** Last lines ffmpeg (or ffprobe) wrote to stderr, oldest first. */
   stderrTail?: readonly string[] | undefined;
@@ -75,9 +75,11 @@ export class FfmpegUnavailableError extends SourceError {
 }
 
 function formatMessage(detail: string, { sourceId, url, stderrTail }: SourceErrorContext): string {
-  const name = sourceId === undefined ? `source ${url}` : `source "${sourceId}" (${url})`;
   const tail = stderrTail?.length
     ? `\nffmpeg stderr (last ${stderrTail.length} lines):\n${stderrTail.map((line) => `  ${line}`).join('\n')}`
     : '';
+  // No source at all (url ''): a problem of the machine, e.g. no ffmpeg (ffmpeg-binaries.ts).
+  if (sourceId === undefined && url === '') return `${detail}${tail}`;
+  const name = sourceId === undefined ? `source ${url}` : `source "${sourceId}" (${url})`;
   return `${name}: ${detail}${tail}`;
 }

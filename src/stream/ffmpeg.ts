@@ -2,12 +2,14 @@
  * The one module that talks to ffmpeg, through fluent-ffmpeg. Its repository was archived in 2025,
  * so it is kept behind this small surface: `decodePlan` decides the arguments (plain data, unit
  * tested), `DecodeProcess.start` runs them, `probe` runs ffprobe. Replacing fluent-ffmpeg with a
- * direct `spawn('ffmpeg', decodeArgv(plan))` would touch this file only.
+ * direct `spawn(ffmpegBinaries().ffmpegPath, decodeArgv(plan))` would touch this file only. Which
+ * binaries run is ffmpeg-binaries.ts's choice (configured, system, else the bundled npm builds).
  */
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { FfmpegUnavailableError, SourceUnreadableError } from './errors.js';
+import { ffmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries.js';
 import { parseFrameRate, type SourceInput } from './source-url.js';
 
 /** How a picture of another aspect ratio is fitted to width x height: cut the overflow, or letterbox. */
@@ -126,7 +128,17 @@ export class DecodeProcess {
   private constructor(plan: DecodePlan) {
     const output = new PassThrough();
     this.stdout = output;
+    let binaries: FfmpegBinaries;
+    try {
+      binaries = ffmpegBinaries();
+    } catch (error) {
+      // No usable ffmpeg at all: end like a failed spawn, with the resolver's FfmpegUnavailableError.
+      output.destroy();
+      this.finished = Promise.resolve({ code: null, signal: null, startError: error as Error });
+      return;
+    }
     const command = ffmpeg()
+      .setFfmpegPath(binaries.ffmpegPath)
       .input(plan.input)
       // Spread: given two or more arguments, fluent-ffmpeg takes each as one argv entry verbatim
       // (a single string would be split at a space). Plans always hold several options.
@@ -232,8 +244,15 @@ export async function probe(input: SourceInput, context: { sourceId?: string } =
   if (input.kind === 'v4l2') options.push('-f', 'v4l2');
   if (input.kind === 'rtsp') options.push('-rtsp_transport', 'tcp');
 
+  let ffprobePath: string;
+  try {
+    ({ ffprobePath } = ffmpegBinaries());
+  } catch (error) {
+    if (!(error instanceof FfmpegUnavailableError)) throw error;
+    throw new FfmpegUnavailableError(error.detail, { sourceId: context.sourceId, url: input.url, cause: error });
+  }
   const data = await new Promise<ffmpeg.FfprobeData>((resolve, reject) => {
-    ffmpeg(ffmpegInput(input)).ffprobe(options, (error: Error | null, result: ffmpeg.FfprobeData) =>
+    ffmpeg(ffmpegInput(input)).setFfprobePath(ffprobePath).ffprobe(options, (error: Error | null, result: ffmpeg.FfprobeData) =>
       error ? reject(error) : resolve(result),
     );
   }).catch((error: Error & { code?: string }) => {

@@ -25,6 +25,15 @@ export {
   type ProbeResult,
 } from './ffmpeg.js';
 export {
+  ffmpegBinaries,
+  resolveFfmpegBinaries,
+  FFMPEG_CHOICES,
+  type FfmpegBinaries,
+  type FfmpegChoice,
+  type FfmpegOrigin,
+  type ResolveFfmpegOptions,
+} from './ffmpeg-binaries.js';
+export {
   SourceError,
   InvalidSourceError,
   SourceUnreadableError,

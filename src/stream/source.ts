@@ -341,11 +341,18 @@ export class FrameSource {
     const context = { sourceId: this.id, url: this.input.url, stderrTail: run.process.stderrTail() };
 
     if (exit.startError) {
-      const { message } = exit.startError;
+      const { startError } = exit;
+      const missing =
+        startError instanceof FfmpegUnavailableError ||
+        (startError as NodeJS.ErrnoException).code === 'ENOENT' ||
+        /Cannot find ffmpeg/i.test(startError.message);
       this.#fail(
-        /Cannot find ffmpeg/i.test(message)
-          ? new FfmpegUnavailableError('ffmpeg was not found (install ffmpeg)', { ...context, cause: exit.startError })
-          : new SourceUnreadableError(`ffmpeg could not start: ${message}`, { ...context, cause: exit.startError }),
+        missing
+          ? new FfmpegUnavailableError(
+              startError instanceof FfmpegUnavailableError ? startError.detail : 'ffmpeg was not found (install ffmpeg)',
+              { ...context, cause: startError },
+            )
+          : new SourceUnreadableError(`ffmpeg could not start: ${startError.message}`, { ...context, cause: startError }),
       );
       return;
     }
