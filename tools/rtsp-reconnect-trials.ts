@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FrameSource, type SourceStateEvent } from '../src/stream/index.js';
 import { RtspTestServer, rtspUnavailableReason } from '../test/helpers/reliability-rtsp.js';
+import { sleep, waitFor } from '../test/helpers/wait.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,17 +43,8 @@ interface Trial {
   totalMs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(check: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** Frame and state times are recorded as they happen; polling them often only ends the waits sooner. */
+const POLL = { timeoutMs: 60_000, intervalMs: 5 };
 
 function summary(values: number[]): { min: number; median: number; p95: number; max: number; mean: number } {
   const sorted = [...values].sort((a, b) => a - b);
@@ -77,17 +69,17 @@ async function main(): Promise<void> {
   source.start();
   const results: Trial[] = [];
   try {
-    await waitFor(() => (frameTimes.length > 0 ? true : undefined), 'the first frame');
+    await waitFor(() => frameTimes.length > 0, { what: 'the first frame', ...POLL });
     console.log(`RTSP ${rtsp.url}, ${values.rate} fps; outage ${outageMs} ms; restart ${JSON.stringify(restart)}`);
     console.log('trial  attempts-while-down  backoff-wait-ms  connect-ms  total-ms');
     for (let trial = 1; trial <= trials; trial++) {
       const statesBefore = states.length;
       await rtsp.stop();
-      await waitFor(() => states.slice(statesBefore).find((e) => e.state === 'reconnecting'), "'reconnecting'");
+      await waitFor(() => states.slice(statesBefore).find((e) => e.state === 'reconnecting'), { what: "'reconnecting'", ...POLL });
       await sleep(outageMs);
       await rtsp.start();
       const upAt = rtsp.upAt;
-      const firstFrameAt = await waitFor(() => frameTimes.find((t) => t >= upAt), 'a frame after the outage');
+      const firstFrameAt = await waitFor(() => frameTimes.find((t) => t >= upAt), { what: 'a frame after the outage', ...POLL });
       const sinceDown = states.slice(statesBefore);
       const running = sinceDown.find((e) => e.state === 'running')!;
       const succeeded = sinceDown.filter((e) => e.state === 'starting' && e.attempt === running.attempt).at(-1)!;

@@ -14,8 +14,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { childPids, FIXTURE_BUNDLE, getJson, pollUntil, REPO_ROOT, residentBytes, sleep, startServe } from '../test/helpers/reliability-cli.js';
+import { childPids, FIXTURE_BUNDLE, getJson, REPO_ROOT, residentBytes, startServe } from '../test/helpers/reliability-cli.js';
 import { RecordingClient } from '../test/helpers/reliability-ws.js';
+import { sleep, waitFor } from '../test/helpers/wait.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const readers: RecordingClient[] = [];
   const slow = new NeverReader(serve.wsUrl);
   try {
-    await pollUntil(async () => (await getJson(`${serve.httpUrl}/readyz`)).status === 200, '/readyz 200', 60_000);
+    await waitFor(async () => (await getJson(`${serve.httpUrl}/readyz`)).status === 200, { what: '/readyz 200', timeoutMs: 60_000 });
     readers.push(await RecordingClient.connect(serve.wsUrl), await RecordingClient.connect(serve.wsUrl));
     slow.start();
     console.log(`soak: serve pid ${serve.cli.pid}, ${sources.join(' ')}, ${values.minutes} min, sample every ${values['sample-s']} s, warm-up ${values['warmup-s']} s`);

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitOn } from './wait.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
@@ -22,7 +23,6 @@ export class CliProcess {
   readonly exited: Promise<CliExit>;
   #stdout = '';
   #stderr = '';
-  #watchers: (() => void)[] = [];
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
@@ -30,9 +30,10 @@ export class CliProcess {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => this.#append('stdout', text));
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.#append('stderr', text));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.#stdout += text));
+    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.#stderr += text));
+    // 'close', not 'exit': by then all of stdout and stderr has been read.
+    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
   get pid(): number {
@@ -53,23 +54,12 @@ export class CliProcess {
 
   /** Resolves with the first match of `pattern` in stderr; rejects on exit or after `timeoutMs`. */
   waitForStderr(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`no ${pattern} on stderr within ${timeoutMs} ms; stderr:\n${this.#stderr}`)), timeoutMs);
-      const finish = (error?: Error, match?: RegExpMatchArray) => {
-        clearTimeout(timer);
-        this.#watchers = this.#watchers.filter((w) => w !== check);
-        if (error) reject(error);
-        else resolve(match!);
-      };
-      const check = () => {
-        const match = pattern.exec(this.#stderr);
-        if (match) finish(undefined, match);
-        else if (!this.running) finish(new Error(`exited before ${pattern} appeared; stderr:\n${this.#stderr}`));
-      };
-      this.#watchers.push(check);
-      void this.exited.then(check);
-      check();
-    });
+    const match = () => {
+      const found = pattern.exec(this.#stderr);
+      if (!found && !this.running) throw new Error(`exited before ${pattern} appeared; stderr:\n${this.#stderr}`);
+      return found ?? undefined;
+    };
+    return waitOn(match, [[this.child.stderr!, 'data'], [this.child, 'exit']], { what: `${pattern} on stderr`, timeoutMs, detail: () => `stderr:\n${this.#stderr}` });
   }
 
   /** Waits for the exit, SIGKILLing the process after `timeoutMs` (the result then says so). */
@@ -98,12 +88,6 @@ export class CliProcess {
     }
     await this.exited;
   }
-
-  #append(stream: 'stdout' | 'stderr', text: string): void {
-    if (stream === 'stdout') this.#stdout += text;
-    else this.#stderr += text;
-    for (const watcher of [...this.#watchers]) watcher();
-  }
 }
 
 /** A `serve` process that is listening; `httpUrl` has no trailing slash. */
@@ -113,9 +97,9 @@ export interface ServeProcess {
   wsUrl: string;
 }
 
-/** Spawns `decorruptor serve --port 0 ...args` and waits until it says where it listens. */
-export async function startServe(args: string[], timeoutMs = 60_000): Promise<ServeProcess> {
-  const cli = new CliProcess(['serve', '--port', '0', '--log-level', 'info', ...args]);
+/** Spawns `decorruptor serve --port PORT ...args` (default 0: a free port) and waits until it says where it listens. */
+export async function startServe(args: string[], { port = 0, timeoutMs = 60_000 }: { port?: number; timeoutMs?: number } = {}): Promise<ServeProcess> {
+  const cli = new CliProcess(['serve', '--port', String(port), '--log-level', 'info', ...args]);
   try {
     const [, httpUrl] = await cli.waitForStderr(/dashboard on (http:\/\/[^\s/]+)\//, timeoutMs);
     return { cli, httpUrl: httpUrl!, wsUrl: `${httpUrl!.replace(/^http/, 'ws')}/ws` };
@@ -169,19 +153,6 @@ export function residentBytes(pid: number): number | undefined {
     return kib === undefined ? undefined : Number(kib) * 1024;
   } catch {
     return undefined;
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every 50 ms until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function pollUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
   }
 }
 

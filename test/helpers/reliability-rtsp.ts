@@ -10,6 +10,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { waitOn } from './wait.js';
 
 export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('../../tools/rtsp-server.py', import.meta.url));
 export const RTSP_APT_PACKAGES = [
@@ -86,22 +87,14 @@ export class RtspTestServer {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`RTSP server not ready within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
-        let stdout = '';
-        child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-          stdout += text;
-          const match = /READY rtsp:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Number(match[1]));
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`RTSP server exited (${code}) before it was ready: ${stderr}`));
-        });
-      });
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      const listening = () => {
+        const match = /READY rtsp:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout);
+        if (!match && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`RTSP server exited (${child.exitCode ?? child.signalCode}) before it was ready: ${stderr}`);
+        return match ? Number(match[1]) : undefined;
+      };
+      const port = await waitOn(listening, [[child.stdout!, 'data'], [child, 'exit']], { what: 'the RTSP server to be ready', timeoutMs, detail: () => stderr });
       this.#port = port;
       this.upAt = Date.now();
     } catch (error) {

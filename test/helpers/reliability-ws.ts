@@ -1,6 +1,7 @@
 /** A WebSocket client for the reliability tests: records JSON messages and frame headers as they come. */
 import { WebSocket, type ClientOptions } from 'ws';
 import { decodeFrameMessage, type FrameHeader } from '../../src/server/protocol.js';
+import { type Check, waitOn } from './wait.js';
 
 export type JsonMessage = Record<string, unknown> & { type: string };
 
@@ -10,14 +11,12 @@ export class RecordingClient {
   readonly frames: (FrameHeader & { receivedAt: number })[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly opened: Promise<void>;
-  #watchers: (() => void)[] = [];
 
   constructor(url: string, options?: ClientOptions) {
     this.ws = new WebSocket(url, options);
     this.ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) this.frames.push({ ...decodeFrameMessage(data).header, receivedAt: Date.now() });
       else this.messages.push(JSON.parse(data.toString()) as JsonMessage);
-      for (const watcher of [...this.#watchers]) watcher();
     });
     this.ws.on('error', () => {});
     this.opened = new Promise((resolve, reject) => {
@@ -39,23 +38,9 @@ export class RecordingClient {
     return this.messages.find((m) => m.type === 'hello');
   }
 
-  /** Resolves with the first non-undefined value of `check`, re-checked on every message. */
-  waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error, value?: T) => {
-        clearTimeout(timer);
-        this.#watchers = this.#watchers.filter((w) => w !== attempt);
-        if (error) reject(error);
-        else resolve(value as T);
-      };
-      const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      const attempt = () => {
-        const value = check();
-        if (value !== undefined && value !== false) done(undefined, value);
-      };
-      this.#watchers.push(attempt);
-      attempt();
-    });
+  /** Resolves with the first accepted value of `check`, re-checked on every message. */
+  waitFor<T>(check: Check<T>, what: string, timeoutMs = 15_000): Promise<T> {
+    return waitOn(check, [[this.ws, 'message']], { what, timeoutMs });
   }
 
   /** Waits until `count` more frames of `streamId` (any stream when omitted) than now have arrived. */

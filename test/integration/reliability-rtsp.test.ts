@@ -8,23 +8,25 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Frame } from '../../src/stream/frame.js';
 import { FrameSource, type SourceStateEvent } from '../../src/stream/source.js';
-import { FIXTURE_BUNDLE, getJson, pollUntil, sleep, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
+import { FIXTURE_BUNDLE, getJson, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
 import { RtspTestServer, rtspUnavailableReason } from '../helpers/reliability-rtsp.js';
 import { RecordingClient } from '../helpers/reliability-ws.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const unavailable = await rtspUnavailableReason();
 const FAST_RESTART = { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: null };
 const PASSWORD = 'hunter2-camera-secret';
 
 describe('RTSP source against a real RTSP server', { skip: unavailable ?? false, timeout: 180_000 }, () => {
+  // Each case stops and starts the camera: each gets one of its own.
   let rtsp: RtspTestServer;
-  before(async () => {
+  beforeEach(async () => {
     rtsp = await RtspTestServer.start({ codec: 'h264', size: '160x120', rate: 25 });
   });
-  after(() => rtsp?.stop());
+  afterEach(() => rtsp?.stop());
 
   it('FrameSource: frames, then reconnecting while the server is down, then running and a discontinuity', async () => {
     const source = await FrameSource.create({ id: 'cam', url: rtsp.url, mode: 'live', width: 64, height: 48, fit: 'crop', stallTimeoutMs: 3000, restart: FAST_RESTART });
@@ -34,13 +36,13 @@ describe('RTSP source against a real RTSP server', { skip: unavailable ?? false,
     source.states$.subscribe((event) => states.push(event));
     source.start();
     try {
-      await pollUntil(() => frames.length >= 5, 'five frames', 20_000);
+      await waitFor(() => frames.length >= 5, { what: 'five frames', timeoutMs: 20_000 });
       assert.equal(frames[0]!.discontinuity, true);
       assert.equal(frames[0]!.width * frames[0]!.height * 3, frames[0]!.data.length);
 
       await rtsp.stop();
-      await pollUntil(() => states.some((e) => e.state === 'reconnecting'), "'reconnecting'", 10_000);
-      await sleep(1500); // the outage: restarts meet a closed port
+      await waitFor(() => states.some((e) => e.state === 'reconnecting'), { what: "'reconnecting'", timeoutMs: 10_000 });
+      await sleep(1500); // the behaviour: an outage of 1.5 s, in which restarts meet a closed port
       const framesDuringOutage = frames.length;
       const lastSeqBefore = frames.at(-1)!.seq;
       const outage = states.filter((e) => e.state === 'reconnecting');
@@ -51,8 +53,8 @@ describe('RTSP source against a real RTSP server', { skip: unavailable ?? false,
       );
 
       await rtsp.start();
-      const runningAgain = await pollUntil(() => states.slice(states.indexOf(outage.at(-1)!)).find((e) => e.state === 'running'), "'running' again", 20_000);
-      await pollUntil(() => frames.length > framesDuringOutage, 'a frame after the outage', 20_000);
+      const runningAgain = await waitFor(() => states.slice(states.indexOf(outage.at(-1)!)).find((e) => e.state === 'running'), { what: "'running' again", timeoutMs: 20_000 });
+      await waitFor(() => frames.length > framesDuringOutage, { what: 'a frame after the outage', timeoutMs: 20_000 });
       const resumed = frames[framesDuringOutage]!;
       assert.equal(resumed.discontinuity, true, 'the first frame after the outage is a discontinuity');
       assert.ok(resumed.seq > lastSeqBefore, 'seq goes on counting across the restart');
@@ -74,23 +76,23 @@ describe('RTSP source against a real RTSP server', { skip: unavailable ?? false,
       await writeFile(config, JSON.stringify({ sources: [{ id: 'cam', url, width: 64, height: 48, stallTimeoutMs: 3000, restart: FAST_RESTART }] }));
       serve = await startServe(['--config', config, '--bundle', FIXTURE_BUNDLE]);
       const readyz = `${serve.httpUrl}/readyz`;
-      await pollUntil(async () => (await getJson(readyz)).status === 200, '/readyz 200', 30_000);
+      await waitFor(async () => (await getJson(readyz)).status === 200, { what: '/readyz 200', timeoutMs: 30_000 });
       client = await RecordingClient.connect(serve.wsUrl);
       await client.moreFrames(3, 'cam', 20_000);
 
       await rtsp.stop();
-      const down = await pollUntil(async () => {
+      const down = await waitFor(async () => {
         const res = await getJson(readyz);
         return res.status === 503 && res;
-      }, '/readyz 503', 15_000);
+      }, { what: '/readyz 503', timeoutMs: 15_000 });
       assert.equal(down.body['reason'], 'NO_SOURCE_RUNNING');
       await client.waitFor(() => client!.states('cam').find((m) => m.state === 'reconnecting'), "'reconnecting' on /ws");
-      await sleep(1000);
+      await sleep(1000); // the behaviour: /readyz stays 503 for as long as the camera is down (no event when nothing changes)
       assert.equal((await getJson(readyz)).status, 503, 'still 503 while the camera is down');
       const framesBefore = client.frames.length;
 
       await rtsp.start();
-      await pollUntil(async () => (await getJson(readyz)).status === 200, '/readyz 200 again', 30_000);
+      await waitFor(async () => (await getJson(readyz)).status === 200, { what: '/readyz 200 again', timeoutMs: 30_000 });
       const [resumed] = await client.moreFrames(1, 'cam', 20_000);
       assert.equal(client.frames[framesBefore]!.discontinuity, true, `first frame after the outage is a discontinuity (seq ${resumed!.seq})`);
       const outageMessages = client.states('cam').filter((m) => m.state === 'reconnecting').map((m) => String(m.message));

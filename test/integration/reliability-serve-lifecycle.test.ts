@@ -10,60 +10,55 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { childPids, CliProcess, commandLine, FIXTURE_BUNDLE, getJson, pollUntil, processExists, REPO_ROOT, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
-import { RecordingClient } from '../helpers/reliability-ws.js';
+import { childPids, CliProcess, commandLine, FIXTURE_BUNDLE, getJson, processExists, REPO_ROOT, type ServeProcess } from '../helpers/reliability-cli.js';
+import { withServe } from '../helpers/serve-session.js';
+import { waitFor } from '../helpers/wait.js';
 
 const LAVFI_A = 'a=lavfi:testsrc2=size=96x72:rate=8';
 const LAVFI_B = 'b=lavfi:testsrc=size=96x72:rate=8';
 
 describe('serve: a killed ffmpeg is restarted, SIGTERM shuts down cleanly', { timeout: 120_000 }, () => {
-  let serve: ServeProcess;
-  let client: RecordingClient;
-
-  before(async () => {
-    serve = await startServe(['--bundle', FIXTURE_BUNDLE, '--source', LAVFI_A, '--source', LAVFI_B]);
-    await pollUntil(async () => (await getJson(`${serve.httpUrl}/readyz`)).status === 200, '/readyz 200');
-    client = await RecordingClient.connect(serve.wsUrl);
-  });
-  after(async () => {
-    client?.close();
-    await serve?.cli.kill();
-  });
+  const SERVE = ['--bundle', FIXTURE_BUNDLE, '--source', LAVFI_A, '--source', LAVFI_B];
+  const twoFfmpegs = (serve: ServeProcess) =>
+    waitFor(() => childPids(serve.cli.pid, 'ffmpeg').length === 2 && childPids(serve.cli.pid, 'ffmpeg'), { what: 'two ffmpeg children' });
 
   // cli-serve.test.ts checks the single-stream case; here the other stream must not notice.
-  it('two streams: a SIGKILLed ffmpeg restarts alone (reconnecting, running, discontinuity); the other and /readyz are undisturbed', async () => {
-    await client.moreFrames(2, 'a');
-    const ffmpegs = await pollUntil(() => childPids(serve.cli.pid, 'ffmpeg').length === 2 && childPids(serve.cli.pid, 'ffmpeg'), 'two ffmpeg children');
-    // Which ffmpeg decodes stream a: its command line names the graph.
-    const victim = ffmpegs.find((pid) => /testsrc2/.test(commandLine(pid)))!;
-    assert.ok(victim, 'found the ffmpeg of stream a');
-    const statesBefore = client.states('a').length;
-    process.kill(victim, 'SIGKILL');
+  it('two streams: a SIGKILLed ffmpeg restarts alone (reconnecting, running, discontinuity); the other and /readyz are undisturbed', () =>
+    withServe(SERVE, { ready: true }, async (serve, client) => {
+      await client.moreFrames(2, 'a');
+      const ffmpegs = await twoFfmpegs(serve);
+      // Which ffmpeg decodes stream a: its command line names the graph.
+      const victim = ffmpegs.find((pid) => /testsrc2/.test(commandLine(pid)))!;
+      assert.ok(victim, 'found the ffmpeg of stream a');
+      const statesBefore = client.states('a').length;
+      process.kill(victim, 'SIGKILL');
 
-    const reconnecting = await client.waitFor(() => client.states('a').slice(statesBefore).find((m) => m.state === 'reconnecting'), "'reconnecting' for a");
-    assert.match(String(reconnecting.message), /SIGKILL/);
-    assert.equal(reconnecting.attempt, 1);
-    await client.waitFor(() => client.states('a').slice(statesBefore).find((m) => m.state === 'running'), "'running' again for a");
-    const [firstAfter] = await client.moreFrames(1, 'a');
-    const resumed = client.frames.filter((f) => f.streamId === 'a' && f.discontinuity && f.seq > 0);
-    assert.ok(resumed.length >= 1, `a frame after the restart is marked discontinuity (first after: seq ${firstAfter!.seq})`);
-    assert.equal(processExists(victim), false);
-    const replacement = await pollUntil(() => childPids(serve.cli.pid, 'ffmpeg').find((pid) => /testsrc2/.test(commandLine(pid))), 'a new ffmpeg for a');
-    assert.notEqual(replacement, victim);
-    assert.equal(client.states('b').filter((m) => m.state === 'reconnecting').length, 0, 'stream b was not disturbed');
-    assert.equal((await getJson(`${serve.httpUrl}/readyz`)).status, 200);
-  });
+      const reconnecting = await client.waitFor(() => client.states('a').slice(statesBefore).find((m) => m.state === 'reconnecting'), "'reconnecting' for a");
+      assert.match(String(reconnecting.message), /SIGKILL/);
+      assert.equal(reconnecting.attempt, 1);
+      await client.waitFor(() => client.states('a').slice(statesBefore).find((m) => m.state === 'running'), "'running' again for a");
+      const [firstAfter] = await client.moreFrames(1, 'a');
+      const resumed = client.frames.filter((f) => f.streamId === 'a' && f.discontinuity && f.seq > 0);
+      assert.ok(resumed.length >= 1, `a frame after the restart is marked discontinuity (first after: seq ${firstAfter!.seq})`);
+      assert.equal(processExists(victim), false);
+      const replacement = await waitFor(() => childPids(serve.cli.pid, 'ffmpeg').find((pid) => /testsrc2/.test(commandLine(pid))), { what: 'a new ffmpeg for a' });
+      assert.notEqual(replacement, victim);
+      assert.equal(client.states('b').filter((m) => m.state === 'reconnecting').length, 0, 'stream b was not disturbed');
+      assert.equal((await getJson(`${serve.httpUrl}/readyz`)).status, 200);
+    }));
 
-  it('SIGTERM: exits 0 within seconds, clients get 1001, no ffmpeg is left', async () => {
-    const ffmpegs = childPids(serve.cli.pid, 'ffmpeg');
-    assert.equal(ffmpegs.length, 2);
-    serve.cli.child.kill('SIGTERM');
-    const exit = await serve.cli.exit(10_000);
-    assert.deepEqual(exit, { code: 0, signal: null, forced: false }, serve.cli.stderr);
-    assert.equal((await client.closed).code, 1001);
-    for (const pid of ffmpegs) assert.equal(processExists(pid), false, `ffmpeg ${pid} is gone`);
-    assert.match(serve.cli.stderr, /SIGTERM: shutting down/);
-  });
+  it('SIGTERM: exits 0 within seconds, clients get 1001, no ffmpeg is left', () =>
+    withServe(SERVE, { ready: true }, async (serve, client) => {
+      await twoFfmpegs(serve);
+      const ffmpegs = childPids(serve.cli.pid, 'ffmpeg');
+      assert.equal(ffmpegs.length, 2);
+      serve.cli.child.kill('SIGTERM');
+      const exit = await serve.cli.exit(10_000);
+      assert.deepEqual(exit, { code: 0, signal: null, forced: false }, serve.cli.stderr);
+      assert.equal((await client.closed).code, 1001);
+      for (const pid of ffmpegs) assert.equal(processExists(pid), false, `ffmpeg ${pid} is gone`);
+      assert.match(serve.cli.stderr, /SIGTERM: shutting down/);
+    }));
 });
 
 describe('run: SIGINT mid-file flushes the JSONL and leaves no ffmpeg', { timeout: 120_000 }, () => {
@@ -83,8 +78,8 @@ describe('run: SIGINT mid-file flushes the JSONL and leaves no ffmpeg', { timeou
     const out = join(dir, 'out.jsonl');
     const cli = new CliProcess(['run', '--source', clip, '--out', out, '--bundle', FIXTURE_BUNDLE, '--realtime', '--editor', 'none']);
     try {
-      const ffmpeg = await pollUntil(() => childPids(cli.pid, 'ffmpeg')[0], 'the decoding ffmpeg', 60_000);
-      await pollUntil(async () => (await readFile(out, 'utf8').catch(() => '')).split('\n').length > 20, '20 lines of output', 60_000);
+      const ffmpeg = await waitFor(() => childPids(cli.pid, 'ffmpeg')[0], { what: 'the decoding ffmpeg', timeoutMs: 60_000 });
+      await waitFor(async () => (await readFile(out, 'utf8').catch(() => '')).split('\n').length > 20, { what: '20 lines of output', timeoutMs: 60_000 });
       cli.child.kill('SIGINT');
       const exit = await cli.exit(15_000);
       assert.equal(exit.forced, false, `exited by itself; stderr:\n${cli.stderr}`);
@@ -122,7 +117,7 @@ describe('shutdown watchdog', { timeout: 60_000 }, () => {
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code))); // 'close': stderr read to the end
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const code = await exited;

@@ -11,6 +11,7 @@ import { WebSocket } from 'ws';
 import { brokenFrames, MessageFuzzer, rawSession, seededRandom, type FuzzKind } from '../helpers/reliability-fuzz.js';
 import { settledMemory, startTestServer, syntheticFrame, syntheticInference, type TestServer } from '../helpers/reliability-server.js';
 import { RecordingClient } from '../helpers/reliability-ws.js';
+import { sleep, waitFor, waitOn } from '../helpers/wait.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20_261_129);
 const MESSAGES = Number(process.env['FUZZ_MESSAGES'] ?? 3000);
@@ -35,7 +36,6 @@ interface FuzzReport {
 }
 
 const count = (table: Record<string, number>, key: string | number) => (table[key] = (table[key] ?? 0) + 1);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `quota` fuzz messages, paced under the rate limit, reconnecting whenever the server closes. */
 async function fuzzConnection(url: string, fuzzer: MessageFuzzer, quota: number, report: FuzzReport): Promise<void> {
@@ -43,11 +43,14 @@ async function fuzzConnection(url: string, fuzzer: MessageFuzzer, quota: number,
   while (sent < quota) {
     const ws = new WebSocket(url);
     report.connections++;
+    const lastPing = `last-ping-${report.connections}`;
+    let lastPingAnswered = false;
     ws.on('error', () => {});
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return void report.framesReceived++;
       try {
-        const message = JSON.parse(data.toString()) as { type: string; code?: string };
+        const message = JSON.parse(data.toString()) as { type: string; code?: string; id?: unknown };
+        if (message.type === 'pong' && message.id === lastPing) return void (lastPingAnswered = true); // ours, not the fuzzer's
         count(report.repliesByType, message.type);
         if (message.type === 'error') count(report.errorsByCode, message.code ?? '?');
       } catch {
@@ -68,10 +71,12 @@ async function fuzzConnection(url: string, fuzzer: MessageFuzzer, quota: number,
         report.sent++;
         count(report.sentByKind, message.kind);
       }
-      await sleep(100);
+      await sleep(100); // the behaviour: pacing under the rate limit
     }
     if (open) {
-      await sleep(200); // let the last replies arrive
+      // Replies come in order: once the last ping is answered (or the server closed), every reply is in.
+      ws.send(JSON.stringify({ type: 'ping', id: lastPing }));
+      await waitOn(() => lastPingAnswered || ws.readyState === WebSocket.CLOSED, [[ws, 'message'], [ws, 'close']], { what: `the pong to ${lastPing}` });
       ws.close(1000);
     }
     count(report.closesByCode, await closed);
@@ -104,6 +109,7 @@ describe('WebSocket fuzz', { timeout: 180_000 }, () => {
       },
     );
     let seq = 0;
+    // The behaviour: frames keep flowing at 20 fps while the fuzz runs.
     const publisher = setInterval(() => void ctx.server.publishFrame(syntheticFrame('cam', seq++), syntheticInference()), 50);
     try {
       const before = await settledMemory();
@@ -126,7 +132,7 @@ describe('WebSocket fuzz', { timeout: 180_000 }, () => {
       assert.equal(floodClose, 1008, 'a flood is closed with 1008');
       assert.ok((report.repliesByType['pong'] ?? 0) > 0, 'valid pings were answered amid the noise');
 
-      await waitFor(() => ctx.server.clientCount === 0, 'every fuzz client to be gone');
+      await waitFor(() => ctx.server.clientCount === 0, { what: 'every fuzz client to be gone', timeoutMs: 10_000 });
       const after = await settledMemory();
       const growth = { heapMiB: (after.heapUsed - before.heapUsed) / MiB, buffersMiB: (after.arrayBuffers - before.arrayBuffers) / MiB };
       t.diagnostic(`memory growth after the fuzz: ${JSON.stringify(growth)}`);
@@ -176,13 +182,5 @@ async function assertStillServing(ctx: TestServer): Promise<void> {
     assert.equal(health.status, 200);
   } finally {
     fresh.close();
-  }
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
   }
 }

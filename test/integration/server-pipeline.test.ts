@@ -2,7 +2,7 @@
  * DashboardServer over real sockets with real ws clients: HTTP routes, the WebSocket protocol,
  * refusals, slow clients. Frames are small synthetic images so each test stays fast.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import sharp from 'sharp';
@@ -17,6 +17,7 @@ import {
   type TestServer,
   type TestServerOptions,
 } from '../helpers/reliability-server.js';
+import { waitFor, waitOn } from '../helpers/wait.js';
 
 // ---- fixtures ------------------------------------------------------------------------------------
 
@@ -55,14 +56,13 @@ class TestClient {
   readonly messages: Json[] = [];
   readonly frames: DecodedFrame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
-  #onChange: (() => boolean)[] = [];
+  #roundTrips = 0;
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) this.frames.push(decodeFrameMessage(data));
       else this.messages.push(JSON.parse(data.toString()) as Json);
-      this.#notify();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('error', () => {});
@@ -76,17 +76,7 @@ class TestClient {
 
   /** Resolves when `check` passes on what has arrived so far (checked again on every message). */
   until<T>(check: () => T | undefined, what: string, timeoutMs = 3000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-      const attempt = () => {
-        const value = check();
-        if (value === undefined) return false;
-        clearTimeout(timer);
-        resolve(value);
-        return true;
-      };
-      if (!attempt()) this.#onChange.push(attempt);
-    });
+    return waitOn(check, [[this.ws, 'message']], { what, timeoutMs });
   }
 
   /** The first message of this type not yet taken. */
@@ -95,6 +85,13 @@ class TestClient {
       const index = this.messages.findIndex((m) => m.type === type);
       return index === -1 ? undefined : this.messages.splice(index, 1)[0];
     }, `a "${type}" message`, timeoutMs);
+  }
+
+  /** A ping answered: whatever the server sent this client before answering has arrived. */
+  async roundTrip(): Promise<void> {
+    const id = `round-trip-${++this.#roundTrips}`;
+    this.send({ type: 'ping', id });
+    await this.until(() => this.messages.find((m) => m.type === 'pong' && m.id === id), `the pong to ${id}`);
   }
 
   framesReach(count: number, timeoutMs?: number): Promise<DecodedFrame[]> {
@@ -107,19 +104,6 @@ class TestClient {
 
   close(): void {
     this.ws.close();
-  }
-
-  #notify(): void {
-    this.#onChange = this.#onChange.filter((attempt) => !attempt());
-  }
-}
-
-/** Polls `check` until it holds (server-side effects of a client's close land a moment later). */
-async function eventually(check: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -155,12 +139,14 @@ function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
 
 // ---- HTTP ----------------------------------------------------------------------------------------
 
+// Every case gets a server of its own: what one case does to a server never shows in another.
+
 describe('HTTP routes', () => {
   let ctx: TestServer;
-  before(async () => {
+  beforeEach(async () => {
     ctx = await startServer({}, { defaultMetrics: true });
   });
-  after(() => ctx.server.close());
+  afterEach(() => ctx.server.close());
 
   it('/healthz answers 200', async () => {
     const res = await fetch(`${ctx.httpUrl}/healthz`);
@@ -185,6 +171,8 @@ describe('HTTP routes', () => {
   });
 
   it('/metrics exposes the pipeline metrics in Prometheus format', async () => {
+    ctx.server.setStreamState('cam', { state: 'running' });
+    ctx.server.setStreamState('cam', { state: 'reconnecting', attempt: 1, message: 'connection refused' }); // one outage
     ctx.server.metrics.batch(4, makeInference().timings);
     ctx.server.metrics.framesDropped('cam', 3);
     await ctx.server.publishFrame(makeFrame('cam', 0), makeInference());
@@ -243,7 +231,8 @@ describe('HTTP routes', () => {
 describe('WebSocket protocol', () => {
   let ctx: TestServer;
   const corruptionCalls: [string, string | null][] = [];
-  before(async () => {
+  beforeEach(async () => {
+    corruptionCalls.length = 0;
     ctx = await startServer(
       { statsIntervalMs: 100, rateLimit: { messagesPerSecond: 1000, burst: 1000 } },
       {
@@ -257,7 +246,7 @@ describe('WebSocket protocol', () => {
       },
     );
   });
-  after(() => ctx.server.close());
+  afterEach(() => ctx.server.close());
 
   it('says hello with version, labels, model and redacted streams', async () => {
     const client = await TestClient.connect(ctx.wsUrl);
@@ -322,14 +311,15 @@ describe('WebSocket protocol', () => {
 
     await everything.framesReach(2);
     assert.deepEqual(everything.frames.map((f) => f.header.streamId), ['cam', 'file']);
-    await new Promise((r) => setTimeout(r, 50));
+    // Frames and replies share each socket in order: after these pongs, no frame is still on its way.
+    await Promise.all([camOnly.roundTrip(), paused.roundTrip()]);
     assert.equal(camOnly.frames.length, 1, 'file frame not sent to a cam-only client');
     assert.equal(paused.frames.length, 0, 'paused client gets no frames');
     for (const c of [everything, camOnly, paused]) c.close();
   });
 
   it('encodes nothing when nobody wants the frame', async () => {
-    await eventually(() => ctx.server.clientCount === 0, 'earlier clients to leave');
+    assert.equal(ctx.server.clientCount, 0, 'nobody is connected to this server');
     const outcome = await ctx.server.publishFrame(makeFrame('cam', 1), makeInference());
     assert.equal(outcome.status, 'no-subscribers');
   });
@@ -398,6 +388,8 @@ describe('WebSocket protocol', () => {
 
   it('pushes state changes and periodic stats', async () => {
     const client = await TestClient.connect(ctx.wsUrl);
+    await ctx.server.publishFrame(makeFrame('cam', 0), makeInference());
+    await client.framesReach(1);
     ctx.server.setStreamState('file', { state: 'error', message: 'ffmpeg exited with code 1: No such file' });
     const state = await client.next('state');
     assert.deepEqual([state.streamId, state.state, state.message], ['file', 'error', 'ffmpeg exited with code 1: No such file']);
@@ -458,7 +450,8 @@ describe('WebSocket limits', () => {
       const { code } = await silent.closed;
       assert.equal(code, 1006, 'terminated without a close frame');
       assert.equal(healthy.ws.readyState, WebSocket.OPEN);
-      await eventually(() => ctx.server.clientCount === 1, 'the silent client to be dropped');
+      // Server-side effects of a client's close land a moment later.
+      await waitFor(() => ctx.server.clientCount === 1, { what: 'the silent client to be dropped', timeoutMs: 2000 });
       healthy.close();
     } finally {
       await ctx.server.close();
@@ -509,10 +502,10 @@ describe('WebSocket limits', () => {
 
 describe('WebSocket admission', () => {
   let ctx: TestServer;
-  before(async () => {
+  beforeEach(async () => {
     ctx = await startServer({ auth: { token: TOKEN } });
   });
-  after(() => ctx.server.close());
+  afterEach(() => ctx.server.close());
 
   it('requires the token, by query or bearer header', async () => {
     assert.equal(await upgradeStatus(ctx.wsUrl), 401);

@@ -4,7 +4,8 @@ import { firstValueFrom, lastValueFrom, skipWhile, take, timeout, toArray } from
 import { SourceFailedError } from '../../src/stream/errors.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { FrameSource, type FrameSourceOptions, type SourceStateEvent } from '../../src/stream/source.js';
-import { ffmpegChildren, isAlive, nextState, sleep, until } from '../helpers/stream-ffmpeg.js';
+import { ffmpegChildren, isAlive, nextState } from '../helpers/stream-ffmpeg.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 // Tiny frames at a low rate: these tests share two CPU cores with other work.
 const LIVE: FrameSourceOptions = {
@@ -56,7 +57,7 @@ describe('FrameSource, live (real ffmpeg, lavfi)', { timeout: 30_000 }, () => {
     source.frames$.subscribe({ next: (frame) => frames.push(frame), error: () => {} });
     source.start();
     await nextState(source.states$, 'running');
-    await until(() => frames.length >= 3, 5000, 'three frames');
+    await waitFor(() => frames.length >= 3, { what: 'three frames', timeoutMs: 5000 });
     const killedPid = source.pid!;
     const before = frames.length;
 
@@ -91,7 +92,7 @@ describe('FrameSource, live (real ffmpeg, lavfi)', { timeout: 30_000 }, () => {
     process.kill(pid!, 'SIGSTOP'); // frozen, like a hung RTSP connection: alive, silent
     const reconnecting = await nextState(source.states$, 'reconnecting', 15_000);
     assert.match(reconnecting.reason, /no frame for 2000 ms \(stalled\)/);
-    await until(() => !isAlive(pid!), 5000, 'the stalled ffmpeg to be killed');
+    await waitFor(() => !isAlive(pid!), { what: 'the stalled ffmpeg to be killed', timeoutMs: 5000 });
     const again = await nextState(source.states$, 'running', 15_000);
     assert.notEqual(again.pid, pid);
   });
@@ -145,7 +146,7 @@ describe('FrameSource, live (real ffmpeg, lavfi)', { timeout: 30_000 }, () => {
     process.kill(pid!, 'SIGKILL');
     await nextState(source.states$, 'reconnecting');
     await source.stop();
-    await sleep(400); // longer than any restart delay
+    await sleep(400); // the behaviour: no restart for longer than the 300 ms delay (a restart that does not happen sends no event)
     assert.deepEqual(ffmpegChildren(), []);
     assert.equal(source.stats().state, 'ended');
   });

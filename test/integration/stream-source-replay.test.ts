@@ -8,7 +8,8 @@ import { SourceFailedError, SourceUnreadableError } from '../../src/stream/error
 import { decodeArgv, decodePlan } from '../../src/stream/ffmpeg.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { FrameSource, type FrameSourceOptions, type SourceStateEvent } from '../../src/stream/source.js';
-import { decodeWithFfmpeg, ffmpegChildren, isAlive, makeTestClip, nextState, sleep, until } from '../helpers/stream-ffmpeg.js';
+import { decodeWithFfmpeg, ffmpegChildren, isAlive, makeTestClip, nextState } from '../helpers/stream-ffmpeg.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const FRAME_BYTES = 64 * 48 * 3;
 let dir: string;
@@ -74,15 +75,15 @@ describe('FrameSource, replay (real ffmpeg, generated mp4)', { timeout: 30_000 }
     source.start();
 
     // Nobody releases: four frames come, then ffmpeg is held (alive: it cannot finish the file).
-    await until(() => source.stats().paused, 5000, 'the source to pause');
-    await sleep(300);
+    await waitFor(() => source.stats().paused, { what: 'the source to pause', timeoutMs: 5000 });
+    await sleep(300); // the behaviour: no fifth frame meanwhile (a frame that is not sent has no event)
     assert.equal(frames.length, 4);
     assert.deepEqual(source.stats(), { ...source.stats(), inFlight: 4, paused: true, state: 'running' });
     assert.ok(isAlive(source.pid!), 'ffmpeg is paused, not finished');
 
     // A slow consumer: one frame every few ms.
     while (released < 48) {
-      await sleep(3);
+      await sleep(3); // the behaviour: a consumer that takes its time
       released++;
       source.release();
     }
@@ -125,13 +126,16 @@ describe('FrameSource, replay (real ffmpeg, generated mp4)', { timeout: 30_000 }
       (error: unknown) => error,
     );
     source.start();
-    await until(() => source.stats().paused, 5000, 'the source to pause');
+    await waitFor(() => source.stats().paused, { what: 'the source to pause', timeoutMs: 5000 });
     process.kill(source.pid!, 'SIGKILL');
-    source.release(100); // let what was already read drain
-    for (let i = 0; i < 50 && source.stats().state !== 'error'; i++) {
-      await sleep(20);
-      source.release(100);
-    }
+    let settled = false;
+    const settle = () => (settled = true);
+    outcome.then(settle, settle);
+    // Let what was already read drain, releasing again until frames$ ends.
+    await waitFor(() => {
+      if (!settled) source.release(100);
+      return settled;
+    }, { what: 'frames$ to end', timeoutMs: 5000 });
     const error = await outcome;
     assert.ok(error instanceof SourceFailedError);
     assert.equal(error.code, 'SOURCE_FAILED');
@@ -143,7 +147,7 @@ describe('FrameSource, replay (real ffmpeg, generated mp4)', { timeout: 30_000 }
     const completed = lastValueFrom(source.frames$.pipe(toArray()));
     source.start();
     const { pid } = await nextState(source.states$, 'running');
-    await until(() => source.stats().paused, 5000, 'the source to pause');
+    await waitFor(() => source.stats().paused, { what: 'the source to pause', timeoutMs: 5000 });
     await source.stop();
     assert.equal((await completed).length, 2);
     assert.equal(isAlive(pid!), false);

@@ -62,12 +62,17 @@ describe('LatestOnlyQueue', () => {
   it('runs in order and replaces the waiting job with the newest', async () => {
     const queue = new LatestOnlyQueue<number>();
     const ran: number[] = [];
+    let finishJobs!: () => void;
+    const jobsMayFinish = new Promise<void>((resolve) => (finishJobs = resolve));
     const job = (n: number) => async () => {
       ran.push(n);
-      await new Promise((r) => setTimeout(r, 5));
+      await jobsMayFinish;
       return n;
     };
-    const results = await Promise.all([1, 2, 3, 4].map((n) => queue.push(job(n))));
+    // Job 1 is still running while 2, 3 and 4 are pushed.
+    const pushed = Promise.all([1, 2, 3, 4].map((n) => queue.push(job(n))));
+    finishJobs();
+    const results = await pushed;
     assert.deepEqual(ran, [1, 4]);
     assert.deepEqual(
       results.map((r) => r.status),
