@@ -7,7 +7,7 @@
  *
  * Needs Debian's chromium package; without it the suite is skipped with a message.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,150 +22,161 @@ import {
   waitForText,
   waitForValue,
 } from '../browser/dashboard-page.js';
-import { FIXTURE_BUNDLE, ROOT, serverUrl, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { FIXTURE_BUNDLE, REPO_ROOT, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
 
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const STREAM = 'cam';
 const CIFAR_LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CARD = cardSelector(STREAM);
 
 /** The real CLI on `port` (0: any free port); resolves once it prints its address. */
-async function startServer(port: number): Promise<{ cli: CliProcess; url: string }> {
-  const cli = spawnCli([
-    'serve',
-    '--source', `${STREAM}=lavfi:testsrc2=size=160x120:rate=8`,
-    '--corrupt', 'fog:2',
-    '--bundle', FIXTURE_BUNDLE,
-    '--host', '127.0.0.1',
-    '--port', String(port),
-  ]);
+function startServer(port: number): Promise<ServeProcess> {
+  return startServe(['--source', `${STREAM}=lavfi:testsrc2=size=160x120:rate=8`, '--corrupt', 'fog:2', '--bundle', FIXTURE_BUNDLE, '--host', '127.0.0.1'], { port });
+}
+
+/** SIGTERM, and SIGKILL after 5 s. */
+async function stopServer(server: ServeProcess): Promise<void> {
+  if (!server.cli.running) return;
+  server.cli.child.kill('SIGTERM');
+  await server.cli.exit(5000);
+}
+
+interface Session {
+  /** The server the page talks to; a case that restarts it puts the new one here. */
+  server: ServeProcess;
+  browser: HeadlessBrowser;
+}
+
+/**
+ * Runs one case with a server and a Chromium of its own, checks that the page threw nothing, and
+ * leaves the page as the case left it in dashboard-final.png: the first thing to look at when a
+ * step failed in CI.
+ */
+async function withDashboard(body: (session: Session) => Promise<void>): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Both take a few seconds; start them together, and stop whichever started.
+  const [started, launched] = await Promise.allSettled([startServer(0), launchHeadlessChromium()]);
+  const browser = launched.status === 'fulfilled' ? launched.value : undefined;
+  let server = started.status === 'fulfilled' ? started.value : undefined;
   try {
-    return { cli, url: await serverUrl(cli) };
-  } catch (error) {
-    cli.child.kill('SIGKILL');
-    throw error;
+    for (const outcome of [started, launched]) if (outcome.status === 'rejected') throw outcome.reason;
+    const session = { server: server!, browser: browser! };
+    try {
+      await body(session);
+    } finally {
+      server = session.server;
+    }
+    assert.deepEqual(browser!.pageErrors, [], 'the page threw');
+  } finally {
+    await browser?.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-final.png') }).catch(() => {});
+    await browser?.close();
+    if (server) await stopServer(server);
   }
 }
 
-async function stopServer(cli: CliProcess): Promise<void> {
-  if (cli.child.exitCode !== null || cli.child.signalCode !== null) return;
-  cli.child.kill('SIGTERM');
-  const killer = setTimeout(() => cli.child.kill('SIGKILL'), 5000);
-  await cli.exited;
-  clearTimeout(killer);
+/** Opens the dashboard and waits until it shows the stream running, with frames. */
+async function openDashboard({ server, browser: { page } }: Session): Promise<void> {
+  await page.goto(`${server.httpUrl}/`);
+  await page.waitForSelector('body[data-connection="live"]', { timeout: 10_000 });
+  await page.waitForSelector(`${CARD}[data-state="running"]`, { timeout: 15_000 });
+  await waitForFramesBeyond(page, STREAM, 2, 15_000);
 }
 
-describe('dashboard in headless Chromium', { skip: chromiumMissing(), timeout: 90_000 }, () => {
-  // Assigned in before(); after() copes with either missing when before() failed half-way.
-  let server!: { cli: CliProcess; url: string };
-  let browser!: HeadlessBrowser;
-  let port: number;
+describe('dashboard in headless Chromium', { skip: chromiumMissing(), timeout: 180_000 }, () => {
+  it('connects and shows live frames, labels, top-5 bars and the running state', () =>
+    withDashboard(async (session) => {
+      const { page } = session.browser;
+      await openDashboard(session);
 
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    // Both take a few seconds; start them together, and keep whichever started for after().
-    const [started, launched] = await Promise.allSettled([startServer(0), launchHeadlessChromium()]);
-    if (started.status === 'fulfilled') server = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    for (const outcome of [started, launched]) if (outcome.status === 'rejected') throw outcome.reason;
-    port = Number(new URL(server.url).port);
-  });
+      const source = await canvasPixels(page, `${CARD} .frame-source`);
+      assert.ok(source.width > 1 && source.distinctColors > 10, `input frame looks blank: ${JSON.stringify(source)}`);
+      const edited = await canvasPixels(page, `${CARD} .frame-edited`);
+      assert.ok(edited.width > 1 && edited.distinctColors > 1, `edited frame looks blank: ${JSON.stringify(edited)}`);
 
-  after(async () => {
-    // The page as the last step left it: the first thing to look at when a step failed in CI.
-    await browser?.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-final.png') }).catch(() => {});
-    await browser?.close();
-    if (server) await stopServer(server.cli);
-  });
+      const adapted = await page.textContent(`${CARD} .prediction.adapted .label`);
+      const sourceOnly = await page.textContent(`${CARD} .prediction.source .label`);
+      assert.ok(CIFAR_LABELS.includes(adapted ?? ''), `adapted label: ${adapted}`);
+      assert.ok(CIFAR_LABELS.includes(sourceOnly ?? ''), `source-only label: ${sourceOnly}`);
+      assert.match((await page.textContent(`${CARD} .prediction.adapted .confidence`)) ?? '', /^\d+%$/);
+      assert.equal(await page.locator(`${CARD} .topk-source li`).count(), 5);
+      assert.equal(await page.locator(`${CARD} .topk-adapted li`).count(), 5);
+      assert.equal((await page.textContent(`${CARD} .badge.state`))?.trim(), 'running');
+      assert.equal((await page.textContent(`${CARD} .chip.corruption`))?.trim(), 'fog:2');
 
-  it('connects and shows live frames, labels, top-5 bars and the running state', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/`);
-    await page.waitForSelector('body[data-connection="live"]', { timeout: 10_000 });
-    await page.waitForSelector(`${CARD}[data-state="running"]`, { timeout: 15_000 });
-    await waitForFramesBeyond(page, STREAM, 2, 15_000);
+      // Stats arrive once a second: the footer and the history chart fill in.
+      await waitForText(page, `${CARD} .stat.fps`, /^\d+(\.\d)? fps$/, 5000);
+      const timeline = await canvasPixels(page, `${CARD} canvas.timeline`);
+      assert.ok(timeline.distinctColors > 2, 'label timeline is blank');
+      assert.ok((await page.locator(`${CARD} .legend li`).count()) >= 1, 'timeline legend is empty');
 
-    const source = await canvasPixels(page, `${CARD} .frame-source`);
-    assert.ok(source.width > 1 && source.distinctColors > 10, `input frame looks blank: ${JSON.stringify(source)}`);
-    const edited = await canvasPixels(page, `${CARD} .frame-edited`);
-    assert.ok(edited.width > 1 && edited.distinctColors > 1, `edited frame looks blank: ${JSON.stringify(edited)}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      assert.equal(await overflowsHorizontally(page), false, 'the page scrolls sideways at phone width');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png') });
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }));
 
-    const adapted = await page.textContent(`${CARD} .prediction.adapted .label`);
-    const sourceOnly = await page.textContent(`${CARD} .prediction.source .label`);
-    assert.ok(CIFAR_LABELS.includes(adapted ?? ''), `adapted label: ${adapted}`);
-    assert.ok(CIFAR_LABELS.includes(sourceOnly ?? ''), `source-only label: ${sourceOnly}`);
-    assert.match((await page.textContent(`${CARD} .prediction.adapted .confidence`)) ?? '', /^\d+%$/);
-    assert.equal(await page.locator(`${CARD} .topk-source li`).count(), 5);
-    assert.equal(await page.locator(`${CARD} .topk-adapted li`).count(), 5);
-    assert.equal((await page.textContent(`${CARD} .badge.state`))?.trim(), 'running');
-    assert.equal((await page.textContent(`${CARD} .chip.corruption`))?.trim(), 'fog:2');
+  it('sends the corruption picked in the card to the server, and the frames follow', () =>
+    withDashboard(async (session) => {
+      const { page } = session.browser;
+      await openDashboard(session);
+      assert.equal(await page.inputValue(`${CARD} .corruption-type`), 'fog');
+      assert.equal(await page.inputValue(`${CARD} .corruption-severity`), '2');
+      await page.selectOption(`${CARD} .corruption-severity`, '5');
+      await page.selectOption(`${CARD} .corruption-type`, 'snow');
+      await waitForText(page, `${CARD} .chip.corruption`, /^snow:5$/, 8000);
+      await page.selectOption(`${CARD} .corruption-type`, '');
+      await page.waitForSelector(`${CARD} .chip.corruption`, { state: 'hidden', timeout: 8000 });
+    }));
 
-    // Stats arrive once a second: the footer and the history chart fill in.
-    await waitForText(page, `${CARD} .stat.fps`, /^\d+(\.\d)? fps$/, 5000);
-    const timeline = await canvasPixels(page, `${CARD} canvas.timeline`);
-    assert.ok(timeline.distinctColors > 2, 'label timeline is blank');
-    assert.ok((await page.locator(`${CARD} .legend li`).count()) >= 1, 'timeline legend is empty');
+  it('pauses a stream view, hides the edited view and focuses one stream', () =>
+    withDashboard(async (session) => {
+      const { page } = session.browser;
+      await openDashboard(session);
+      await page.click(`${CARD} .edited-toggle`);
+      assert.equal(await page.isVisible(`${CARD} .frame-edited`), false);
+      await page.click(`${CARD} .edited-toggle`);
+      assert.equal(await page.isVisible(`${CARD} .frame-edited`), true);
 
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    assert.equal(await overflowsHorizontally(page), false, 'the page scrolls sideways at phone width');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png') });
-    await page.setViewportSize({ width: 1280, height: 900 });
-  });
+      await page.click(`${CARD} .pause-toggle`);
+      await page.waitForSelector(`${CARD} .paused-overlay`, { state: 'visible' });
+      const frozenAt = await framesShown(page, STREAM);
+      await page.waitForTimeout(1000); // the behaviour: no new frame shows for a second (a frame not drawn has no event)
+      assert.ok((await framesShown(page, STREAM)) <= frozenAt + 1, 'frames kept coming while paused'); // +1: one already in flight
+      await page.click(`${CARD} .pause-toggle`);
+      await waitForFramesBeyond(page, STREAM, frozenAt + 1, 5000);
 
-  it('sends the corruption picked in the card to the server, and the frames follow', async () => {
-    const { page } = browser;
-    assert.equal(await page.inputValue(`${CARD} .corruption-type`), 'fog');
-    assert.equal(await page.inputValue(`${CARD} .corruption-severity`), '2');
-    await page.selectOption(`${CARD} .corruption-severity`, '5');
-    await page.selectOption(`${CARD} .corruption-type`, 'snow');
-    await waitForText(page, `${CARD} .chip.corruption`, /^snow:5$/, 8000);
-    await page.selectOption(`${CARD} .corruption-type`, '');
-    await page.waitForSelector(`${CARD} .chip.corruption`, { state: 'hidden', timeout: 8000 });
-  });
+      await page.click(`${CARD} .focus-toggle`);
+      assert.equal(await page.inputValue('#focus'), STREAM);
+      assert.match(page.url(), new RegExp(`#stream=${STREAM}$`));
+      await page.selectOption('#focus', '');
+      assert.equal(await page.isVisible(CARD), true);
+    }));
 
-  it('pauses a stream view, hides the edited view and focuses one stream', async () => {
-    const { page } = browser;
-    await page.click(`${CARD} .edited-toggle`);
-    assert.equal(await page.isVisible(`${CARD} .frame-edited`), false);
-    await page.click(`${CARD} .edited-toggle`);
-    assert.equal(await page.isVisible(`${CARD} .frame-edited`), true);
+  // One case: coming back needs the server to have gone away first.
+  it('says so when the server goes away, and recovers by itself when it comes back on the same port', () =>
+    withDashboard(async (session) => {
+      const { page } = session.browser;
+      await openDashboard(session);
+      // Leave the old server clean, so that the new one's --corrupt fog:2 has to replace what the picker shows.
+      await page.selectOption(`${CARD} .corruption-type`, '');
+      await page.waitForSelector(`${CARD} .chip.corruption`, { state: 'hidden', timeout: 8000 });
+      const port = Number(new URL(session.server.httpUrl).port);
 
-    await page.click(`${CARD} .pause-toggle`);
-    await page.waitForSelector(`${CARD} .paused-overlay`, { state: 'visible' });
-    const frozenAt = await framesShown(page, STREAM);
-    await page.waitForTimeout(1000);
-    assert.ok((await framesShown(page, STREAM)) <= frozenAt + 1, 'frames kept coming while paused'); // +1: one already in flight
-    await page.click(`${CARD} .pause-toggle`);
-    await waitForFramesBeyond(page, STREAM, frozenAt + 1, 5000);
+      await stopServer(session.server);
+      await page.waitForSelector('#notice:not([hidden])', { timeout: 5000 });
+      assert.match((await page.textContent('#notice .notice-text')) ?? '', /reconnecting/i);
+      assert.notEqual(await connectionState(page), 'live'); // 'down', or 'reconnecting' once a retry has begun
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-offline.png') });
 
-    await page.click(`${CARD} .focus-toggle`);
-    assert.equal(await page.inputValue('#focus'), STREAM);
-    assert.match(page.url(), new RegExp(`#stream=${STREAM}$`));
-    await page.selectOption('#focus', '');
-    assert.equal(await page.isVisible(CARD), true);
-  });
-
-  it('says so when the server goes away', async () => {
-    const { page } = browser;
-    await stopServer(server.cli);
-    await page.waitForSelector('#notice:not([hidden])', { timeout: 5000 });
-    assert.match((await page.textContent('#notice .notice-text')) ?? '', /reconnecting/i);
-    assert.notEqual(await connectionState(page), 'live'); // 'down', or 'reconnecting' once a retry has begun
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-offline.png') });
-  });
-
-  it('recovers by itself when the server comes back on the same port', async () => {
-    const { page } = browser;
-    const before = await framesShown(page, STREAM);
-    server = await startServer(port);
-    await page.waitForSelector('body[data-connection="live"]', { timeout: 20_000 });
-    assert.match((await page.textContent('#notice .notice-text')) ?? '', /reconnected/i);
-    await waitForFramesBeyond(page, STREAM, before, 15_000);
-    await page.waitForSelector(`${CARD}[data-state="running"]`, { timeout: 5000 });
-    // The new server runs with --corrupt fog:2 again; the picker must not keep the old server's setting.
-    await waitForValue(page, `${CARD} .corruption-type`, 'fog', 5000);
-    assert.equal(await page.inputValue(`${CARD} .corruption-severity`), '2');
-    assert.deepEqual(browser.pageErrors, [], 'the page threw');
-  });
+      const before = await framesShown(page, STREAM);
+      session.server = await startServer(port);
+      await page.waitForSelector('body[data-connection="live"]', { timeout: 20_000 });
+      assert.match((await page.textContent('#notice .notice-text')) ?? '', /reconnected/i);
+      await waitForFramesBeyond(page, STREAM, before, 15_000);
+      await page.waitForSelector(`${CARD}[data-state="running"]`, { timeout: 5000 });
+      // The new server runs with --corrupt fog:2 again; the picker must not keep the old server's setting.
+      await waitForValue(page, `${CARD} .corruption-type`, 'fog', 5000);
+      assert.equal(await page.inputValue(`${CARD} .corruption-severity`), '2');
+    }));
 });

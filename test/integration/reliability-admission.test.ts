@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { startTestServer, type TestServer } from '../helpers/reliability-server.js';
 import { RecordingClient } from '../helpers/reliability-ws.js';
@@ -41,13 +41,27 @@ function httpStatus(port: number, method: string, path: string, body?: string): 
   });
 }
 
+// Every case gets a server of its own.
+
 describe('token: the controls are behind it', () => {
   let ctx: TestServer;
   const calls: [string, string | null][] = [];
-  before(async () => {
+  beforeEach(async () => {
+    calls.length = 0;
     ctx = await startTestServer({ auth: { token: TOKEN } }, { handlers: { setCorruption: (id, c) => void calls.push([id, c]) } });
   });
-  after(() => ctx.server.close());
+  afterEach(() => ctx.server.close());
+
+  /** An authenticated client sets cam's corruption and sees the broadcast. */
+  async function setCorruptionAuthenticated(): Promise<void> {
+    const client = await RecordingClient.connect(`${ctx.wsUrl}?token=${TOKEN}`);
+    try {
+      client.ws.send(JSON.stringify({ type: 'set-corruption', streamId: 'cam', corruption: 'fog:4' }));
+      await client.waitFor(() => client.messages.find((m) => m.type === 'corruption'), 'the corruption broadcast');
+    } finally {
+      client.close();
+    }
+  }
 
   it('refuses tokens in the wrong place or of the wrong value (401), so no unauthenticated control message is ever read', async () => {
     const refused: [string, ClientOptions | undefined][] = [
@@ -64,17 +78,12 @@ describe('token: the controls are behind it', () => {
   });
 
   it('an authenticated client can use the control', async () => {
-    const client = await RecordingClient.connect(`${ctx.wsUrl}?token=${TOKEN}`);
-    try {
-      client.ws.send(JSON.stringify({ type: 'set-corruption', streamId: 'cam', corruption: 'fog:4' }));
-      await client.waitFor(() => client.messages.find((m) => m.type === 'corruption'), 'the corruption broadcast');
-      assert.deepEqual(calls, [['cam', 'fog:4']]);
-    } finally {
-      client.close();
-    }
+    await setCorruptionAuthenticated();
+    assert.deepEqual(calls, [['cam', 'fog:4']]);
   });
 
   it('plain HTTP changes nothing: every non-GET is 405, whatever the path', async () => {
+    await setCorruptionAuthenticated();
     for (const [method, path] of [['POST', '/ws'], ['POST', '/control'], ['PUT', '/streams/cam'], ['DELETE', '/'], ['PATCH', '/metrics'], ['POST', '/set-corruption']]) {
       assert.equal(await httpStatus(ctx.port, method!, path!, JSON.stringify({ streamId: 'cam', corruption: 'snow:2' })), 405, `${method} ${path}`);
     }
@@ -90,10 +99,10 @@ describe('token: the controls are behind it', () => {
 
 describe('allowed origins', () => {
   let ctx: TestServer;
-  before(async () => {
+  beforeEach(async () => {
     ctx = await startTestServer({ allowedOrigins: ['https://dash.example:8443'] });
   });
-  after(() => ctx.server.close());
+  afterEach(() => ctx.server.close());
 
   it('admits a listed origin and the server’s own dashboard; refuses the rest (403)', async () => {
     assert.equal(await upgradeStatus(ctx.wsUrl, { origin: 'https://dash.example:8443' }), 101);

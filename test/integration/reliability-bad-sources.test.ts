@@ -12,10 +12,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { CliProcess, FIXTURE_BUNDLE, getJson, startServe, type ServeProcess } from '../helpers/reliability-cli.js';
+import { CliProcess, FIXTURE_BUNDLE, getJson, type ServeProcess } from '../helpers/reliability-cli.js';
 import { RecordingClient, type JsonMessage } from '../helpers/reliability-ws.js';
+import { withServe } from '../helpers/serve-session.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let dir: string;
 let notFound: Server;
@@ -46,11 +48,9 @@ after(async () => {
 });
 
 describe('serve with one good source and six bad ones', { timeout: 120_000 }, () => {
-  let serve: ServeProcess;
-  let early: RecordingClient;
-
-  before(async () => {
-    const config = join(dir, 'config.json');
+  /** Each case runs its own serve with all seven sources, a client connected from the start. */
+  async function withBadSources(t: TestContext, body: (serve: ServeProcess, early: RecordingClient) => Promise<void>): Promise<void> {
+    const config = join(await tempDir(t, 'reliability-bad-serve-'), 'config.json');
     await writeFile(
       config,
       JSON.stringify({
@@ -65,69 +65,75 @@ describe('serve with one good source and six bad ones', { timeout: 120_000 }, ()
         ],
       }),
     );
-    serve = await startServe(['--config', config, '--bundle', FIXTURE_BUNDLE]);
-    early = await RecordingClient.connect(serve.wsUrl);
-  });
-  after(async () => {
-    early?.close();
-    await serve?.cli.kill();
-  });
+    requests.length = 0;
+    await withServe(['--config', config, '--bundle', FIXTURE_BUNDLE], {}, body);
+  }
+  /** The 404 source fails only after its restart. */
+  const goneFailed = (early: RecordingClient) => early.waitFor(() => early.states('gone').find((m) => m.state === 'error'), "'error' for gone", 30_000);
 
-  it('keeps the good stream running and delivering frames', async () => {
-    await early.moreFrames(3, 'good', 30_000);
-    assert.equal((await getJson(`${serve.httpUrl}/readyz`)).status, 200);
-    assert.equal(serve.cli.running, true);
-  });
+  it('keeps the good stream running and delivering frames', (t) =>
+    withBadSources(t, async (serve, early) => {
+      await early.moreFrames(3, 'good', 30_000);
+      assert.equal((await getJson(`${serve.httpUrl}/readyz`)).status, 200);
+      assert.equal(serve.cli.running, true);
+    }));
 
-  it('shows every bad source as failed, with a code and a message naming it, in hello', async () => {
-    // The 404 source fails only after its restart: wait for it, then ask as a fresh client.
-    await early.waitFor(() => early.states('gone').find((m) => m.state === 'error'), "'error' for gone", 30_000);
-    const fresh = await RecordingClient.connect(serve.wsUrl);
-    try {
-      const streams = new Map((fresh.hello!.streams as JsonMessage[]).map((s) => [s['id'] as string, s]));
-      const expected: [string, string, RegExp][] = [
-        ['garbage', 'SOURCE_UNREADABLE', /garbage\.mp4/],
-        ['audio', 'SOURCE_UNREADABLE', /no video stream/],
-        ['missing', 'SOURCE_UNREADABLE', /nope\.mp4/],
-        ['folder', 'SOURCE_UNREADABLE', /folder\.mp4/],
-        ['gone', 'SOURCE_FAILED', /404/],
-        ['weird', 'CORRUPTION_INVALID', /lava/],
-      ];
-      for (const [id, code, detail] of expected) {
-        const stream = streams.get(id);
-        assert.ok(stream, `hello lists ${id}`);
-        assert.equal(stream.state, 'error', `${id} state`);
-        assert.equal(stream.code, code, `${id} code`);
-        assert.match(String(stream.message), new RegExp(`source "${id}"`), `${id}: the message names the source`);
-        assert.match(String(stream.message), detail, `${id}: the message says what is wrong`);
+  it('shows every bad source as failed, with a code and a message naming it, in hello', (t) =>
+    withBadSources(t, async (serve, early) => {
+      // The 404 source fails only after its restart: wait for it, then ask as a fresh client.
+      await goneFailed(early);
+      const fresh = await RecordingClient.connect(serve.wsUrl);
+      try {
+        const streams = new Map((fresh.hello!.streams as JsonMessage[]).map((s) => [s['id'] as string, s]));
+        const expected: [string, string, RegExp][] = [
+          ['garbage', 'SOURCE_UNREADABLE', /garbage\.mp4/],
+          ['audio', 'SOURCE_UNREADABLE', /no video stream/],
+          ['missing', 'SOURCE_UNREADABLE', /nope\.mp4/],
+          ['folder', 'SOURCE_UNREADABLE', /folder\.mp4/],
+          ['gone', 'SOURCE_FAILED', /404/],
+          ['weird', 'CORRUPTION_INVALID', /lava/],
+        ];
+        for (const [id, code, detail] of expected) {
+          const stream = streams.get(id);
+          assert.ok(stream, `hello lists ${id}`);
+          assert.equal(stream.state, 'error', `${id} state`);
+          assert.equal(stream.code, code, `${id} code`);
+          assert.match(String(stream.message), new RegExp(`source "${id}"`), `${id}: the message names the source`);
+          assert.match(String(stream.message), detail, `${id}: the message says what is wrong`);
+        }
+        assert.equal(streams.get('good')!.state, 'running');
+        await fresh.moreFrames(2, 'good', 30_000);
+      } finally {
+        fresh.close();
       }
-      assert.equal(streams.get('good')!.state, 'running');
-      await fresh.moreFrames(2, 'good', 30_000);
-    } finally {
-      fresh.close();
-    }
-  });
+    }));
 
-  it("reports the 404 source's outage as it happens: reconnecting (quoting ffmpeg), then error", () => {
-    const states = early.states('gone');
-    const reconnecting = states.find((m) => m.state === 'reconnecting');
-    assert.ok(reconnecting, `states: ${JSON.stringify(states)}`);
-    assert.match(String(reconnecting.message), /404/);
-    const failed = states.find((m) => m.state === 'error')!;
-    assert.equal(failed.code, 'SOURCE_FAILED');
-    assert.ok(requests.length >= 2, `ffmpeg asked the server again after the first 404 (${requests.length} requests)`);
-  });
+  it("reports the 404 source's outage as it happens: reconnecting (quoting ffmpeg), then error", (t) =>
+    withBadSources(t, async (_serve, early) => {
+      await goneFailed(early);
+      const states = early.states('gone');
+      const reconnecting = states.find((m) => m.state === 'reconnecting');
+      assert.ok(reconnecting, `states: ${JSON.stringify(states)}`);
+      assert.match(String(reconnecting.message), /404/);
+      const failed = states.find((m) => m.state === 'error')!;
+      assert.equal(failed.code, 'SOURCE_FAILED');
+      assert.ok(requests.length >= 2, `ffmpeg asked the server again after the first 404 (${requests.length} requests)`);
+    }));
 
-  it('logs each failure on stderr, naming the source', () => {
-    for (const id of ['garbage', 'audio', 'missing', 'folder', 'gone', 'weird']) {
-      assert.match(serve.cli.stderr, new RegExp(`"stream":"${id}","state":"error"`), id);
-    }
-  });
+  it('logs each failure on stderr, naming the source', (t) =>
+    withBadSources(t, async (serve) => {
+      for (const id of ['garbage', 'audio', 'missing', 'folder', 'gone', 'weird']) {
+        const line = new RegExp(`"stream":"${id}","state":"error"`);
+        await serve.cli.waitForStderr(line);
+        assert.match(serve.cli.stderr, line, id);
+      }
+    }));
 });
 
 describe('nothing usable: fail fast with exit 1', { timeout: 120_000 }, () => {
-  it('run --source garbage.mp4: exit 1, the file and SOURCE_UNREADABLE on stderr', async () => {
-    const cli = new CliProcess(['run', '--source', files.garbage, '--out', join(dir, 'out.jsonl'), '--bundle', FIXTURE_BUNDLE]);
+  it('run --source garbage.mp4: exit 1, the file and SOURCE_UNREADABLE on stderr', async (t) => {
+    const out = join(await tempDir(t, 'reliability-bad-run-'), 'out.jsonl');
+    const cli = new CliProcess(['run', '--source', files.garbage, '--out', out, '--bundle', FIXTURE_BUNDLE]);
     const exit = await cli.exit(60_000);
     assert.deepEqual(exit, { code: 1, signal: null, forced: false }, cli.stderr);
     assert.match(cli.stderr, /garbage\.mp4/);
