@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CIFAR10_SIZE, loadCifar10 } from '../data/cifar10.js';
-import { encodeRawVideo } from '../stream/encode.js';
+import { encodeRawVideo } from '../sinks/video-encoder.js';
 
 export interface DemoClipOptions {
   /** Folder with CIFAR-10's test_batch.bin and batches.meta.txt (see findCifar10Dir). */

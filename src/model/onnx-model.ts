@@ -35,8 +35,9 @@ function backendsInThisBuild(): Set<string> {
 
 /**
  * The npm package lists 'cuda' on Linux x64 even when its CUDA libraries were never installed
- * (`npm ci` skips that download by default); trying it then only prints a native error. The
- * libraries sit next to the binding: `npm ci --onnxruntime-node-install=cuda12` puts them there.
+ * (`npm ci` does not run its download script: package.json's allowScripts denies it); trying it
+ * then only prints a native error. The libraries sit next to the binding, where
+ * `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` puts them.
  */
 function providerLibrariesInstalled(provider: string): boolean {
   if (provider !== 'cuda' && provider !== 'tensorrt') return true;
@@ -85,7 +86,7 @@ export class OnnxModel {
       }
       if (!providerLibrariesInstalled(provider)) {
         failures.push(`${provider}: provider libraries not installed`);
-        config.log(`execution provider '${provider}': its libraries are not installed (npm ci --onnxruntime-node-install=cuda12), falling back`);
+        config.log(`execution provider '${provider}': its libraries are not installed (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install), falling back`);
         continue;
       }
       try {

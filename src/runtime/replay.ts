@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.js';
 import type { EngineInfo, InferenceEngine } from '../model/index.js';
 import { closeSinks, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
 import { openEngine } from './engine.js';
+import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { configuredSinks } from './sinks.js';
 
@@ -42,6 +43,7 @@ export interface ReplayResult {
  */
 export async function startReplay(config: Config, options: ReplayOptions): Promise<RoleHandle<ReplayResult>> {
   const { log } = options;
+  logFfmpeg(log);
   const [sourceConfig] = config.sources;
   if (config.sources.length !== 1) throw new Error(`replay runs exactly one source, got ${config.sources.length}`);
 

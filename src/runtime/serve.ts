@@ -16,6 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { DashboardServer, failedSourceUpdate, sourceDescriptor } from '../server/index.js';
 import { closeSinks, dashboardSink, type FrameSink } from '../sinks/index.js';
 import { openEngine } from './engine.js';
+import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { configuredSinks } from './sinks.js';
 import { version } from './version.js';
@@ -40,6 +41,7 @@ export interface ServeHandle extends RoleHandle {
  */
 export async function startServe(config: Config, options: ServeOptions): Promise<ServeHandle> {
   const { log } = options;
+  logFfmpeg(log);
   const sources = effectiveSources(config);
   const byId = new Map<string, ConfiguredStream>();
   const server = await DashboardServer.create({

@@ -8,3 +8,4 @@ export { closeSinks, fanOut, type FannedOutSink } from './fan-out.js';
 export { JsonlSink, frameRecord } from './jsonl-sink.js';
 export { RunSummarySink, type RunSummary } from './run-summary.js';
 export { dashboardSink } from './dashboard-sink.js';
+export { encodeRawVideo, pickEncoder, EncodeError, type RawVideoSink } from './video-encoder.js';

@@ -1,6 +1,6 @@
 /**
  * Which ffmpeg and ffprobe the product runs, decided once per process. Every place that starts
- * ffmpeg or ffprobe asks here (ffmpeg.ts for fluent-ffmpeg, encode.ts, the bench's test video).
+ * ffmpeg or ffprobe asks here (ffmpeg.ts for fluent-ffmpeg, src/sinks/video-encoder.ts, the bench's test video).
  *
  * Order, for each binary:
  *   1. configured: $FFMPEG_PATH / $FFPROBE_PATH (a path, or a name looked up on $PATH). When only

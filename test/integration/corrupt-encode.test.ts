@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { EncodeError, encodeArgv, encodeRawVideo, fpsToRational, pickEncoder } from '../../src/stream/encode.js';
+import { EncodeError, encodeArgv, encodeRawVideo, fpsToRational, pickEncoder } from '../../src/sinks/video-encoder.js';
 
 const execFileAsync = promisify(execFile);
 let dir: string;

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
-import { encodeRawVideo } from '../../src/stream/encode.js';
+import { encodeRawVideo } from '../../src/sinks/video-encoder.js';
 import { ffmpegBinaries, FrameSource, type FrameSourceOptions } from '../../src/stream/index.js';
 
 // Set before anything asks for ffmpeg: the choice is made once per process (each test file runs
@@ -68,7 +68,7 @@ describe('ffmpeg fallback: the bundled npm binaries (DECORRUPTOR_FFMPEG=bundled)
   });
 
   it('writes a demo-style FFV1 clip, probes it and plays it live at 32x32, losslessly', async () => {
-    // Three solid 32x32 images, as the demo writes CIFAR-10 test images (encode.ts, FFV1, .mkv).
+    // Three solid 32x32 images, as the demo writes CIFAR-10 test images (src/sinks/video-encoder.ts, FFV1, .mkv).
     const colours = [[250, 10, 10], [10, 250, 10], [10, 10, 250]];
     const images = colours.map(([r, g, b]) => {
       const image = new Uint8Array(32 * 32 * 3);

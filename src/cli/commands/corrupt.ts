@@ -1,11 +1,11 @@
 /**
  * `decorruptor corrupt`: writes a corrupted copy of a video, to use as a test feed. Frames are
  * decoded by FrameSource (replay: every frame, in order, memory bounded by release()), corrupted
- * by the same stage the live pipeline uses, and encoded by src/stream/encode.ts.
+ * by the same stage the live pipeline uses, and encoded by src/sinks/video-encoder.ts.
  */
 import { concatMap, lastValueFrom } from 'rxjs';
 import { CORRUPTION_TYPES, CorruptionError, corruptionSchedule, createCorruptionStage, isCorruptionType, type Severity } from '../../corrupt/index.js';
-import { encodeRawVideo, pickEncoder, type RawVideoSink } from '../../stream/encode.js';
+import { encodeRawVideo, pickEncoder, type RawVideoSink } from '../../sinks/video-encoder.js';
 import { FrameSource, parseSourceUrl, probe } from '../../stream/index.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';

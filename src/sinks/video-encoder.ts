@@ -12,7 +12,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { ffmpegBinaries } from './ffmpeg-binaries.js';
+import { ffmpegBinaries } from '../stream/ffmpeg-binaries.js';
 
 export type EncodeErrorCode =
   /** Bad options or a frame of the wrong size. */
