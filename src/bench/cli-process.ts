@@ -49,8 +49,9 @@ export class CliChild {
         this.#exit = exit;
         resolve(exit);
       };
-      child.on('exit', (code, signal) => settle({ code, signal }));
-      // A process that could not be spawned emits 'error' and never 'exit'.
+      // 'close', not 'exit': after 'exit' the end of stderr may still be unread, and failures quote it.
+      child.on('close', (code, signal) => settle({ code, signal }));
+      // A process that could not be spawned emits 'error' and never 'close'.
       child.on('error', (error) => {
         this.#stderr += `\n${error.message}`;
         settle({ code: null, signal: null });

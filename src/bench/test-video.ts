@@ -28,7 +28,7 @@ function encode(ffmpegPath: string, output: string, options: TestVideoOptions, c
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => resolve(error.message));
-    child.on('exit', (code) => resolve(code === 0 ? null : stderr.trim() || `ffmpeg exited with ${code}`));
+    child.on('close', (code) => resolve(code === 0 ? null : stderr.trim() || `ffmpeg exited with ${code}`));
   });
 }
 

@@ -6,27 +6,49 @@
  * model makes live streams drop stale frames (counted) instead of queueing them, and replayed files
  * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
  */
-import { Subject, catchError, EMPTY, map, mergeMap, type Observable, type Subscription } from 'rxjs';
+import { Subject, Subscription, catchError, EMPTY, finalize, map, mergeMap, startWith, type Observable } from 'rxjs';
 import type { EngineError, InferenceEngine } from '../model/index.js';
-import { fairMerge, latestFrame, type Frame, type FrameSource, type SourceError, type SourceStateEvent } from '../stream/index.js';
+import { fairMergeAll, latestFrame, type Frame, type SourceError, type SourceMode, type SourceStateEvent } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
 import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
 
+/**
+ * What the flow needs of a source: FrameSource (ffmpeg) is one; a broker-fed source is another.
+ * `frames$` completes when the source ends or is stopped; `states$` reports its lifecycle.
+ */
+export interface FlowSource {
+  readonly id: string;
+  /** live: only the newest frame waits (the rest are dropped, counted); replay: nothing is lost. */
+  readonly mode: SourceMode;
+  readonly frames$: Observable<Frame>;
+  readonly states$: Observable<SourceStateEvent>;
+  start(): void;
+  /** `count` frames of a replayed source were processed: its in-flight window may move on. */
+  release(count?: number): void;
+  stop(): Promise<void>;
+}
+
 export interface FlowStream {
-  source: FrameSource;
+  source: FlowSource;
   /** Applied to each frame that will be processed (after live dropping): corruption, ground truth. */
   transform?: (frame: Frame) => Frame;
 }
 
 export interface FrameFlowOptions {
-  streams: FlowStream[];
+  /** The streams to start with; more may be added (add) and removed (remove) while it runs. */
+  streams: readonly FlowStream[];
+  /**
+   * true (default): the flow ends once every stream has ended (a replay, or every camera gave up).
+   * false: it runs until stop(), also with no stream at all (streams come and go at run time).
+   */
+  endWhenAllEnded?: boolean;
   engine: InferenceEngine;
   maxBatch: number;
   maxWaitMs: number;
   /**
    * Batches handed to the worker before the previous one returned. 2 keeps the worker busy while a
    * result travels back (replay throughput); 1 keeps live latency lowest. Default: 2 when any
-   * stream is replayed, else 1.
+   * stream is replayed at start, else 1.
    */
   inFlight?: number;
   /** Every output; each is isolated from the others (fanOut). The flow does not close them. */
@@ -37,11 +59,24 @@ export interface FrameFlowOptions {
 export class FrameFlow {
   readonly #options: FrameFlowOptions;
   readonly #sink: FannedOutSink;
+  /**
+   * The worker's demand, told first to every live stream's newest-frame gate (#gates$) and then to
+   * the batcher (#ready$): the gates hand over their frames before the batcher packs them, whatever
+   * order they subscribed in.
+   */
+  readonly #gates$ = new Subject<void>();
   readonly #ready$ = new Subject<void>();
-  readonly #subscriptions: Subscription[] = [];
+  /** Batches asked for and not yet handed over (>0: the worker is idle, waiting for frames). */
+  #unmetDemand = 0;
+  /** Finished subscriptions leave it by themselves (streams come and go for days). */
+  readonly #subscriptions = new Subscription();
   readonly #sourceErrors: SourceError[] = [];
-  /** Replayed sources by id: their frames are released once processed, so ffmpeg may go on. */
-  readonly #replayed = new Map<string, FrameSource>();
+  /** Every running stream's source by id (replayed ones are released once their frames are processed). */
+  readonly #sources = new Map<string, FlowSource>();
+  /** Streams join the batcher through here; it completes once no more may join. */
+  readonly #intake = new Subject<Observable<Frame>>();
+  readonly #endWhenAllEnded: boolean;
+  #intakeDone = false;
   #processed = 0;
   #stopped = false;
 
@@ -55,25 +90,56 @@ export class FrameFlow {
   private constructor(options: FrameFlowOptions) {
     this.#options = options;
     this.#sink = fanOut(options.sinks, options.log);
+    this.#endWhenAllEnded = options.endWhenAllEnded ?? true;
     const { streams } = options;
-    for (const { source } of streams) if (source.mode === 'replay') this.#replayed.set(source.id, source);
-    for (const { source } of streams) {
-      this.#subscriptions.push(source.states$.subscribe((event) => this.#onState(event)));
-    }
-    const inputs = streams.map((stream) => this.#input(stream));
     const inFlight = options.inFlight ?? (streams.some((s) => s.source.mode === 'replay') ? 2 : 1);
-    const batches$ = fairMerge(inputs, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs });
+    const batches$ = fairMergeAll(this.#intake, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs });
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolveDone = resolve;
-      this.#subscriptions.push(batches$.pipe(mergeMap((batch) => this.#infer(batch), inFlight)).subscribe({ complete: resolve, error: reject }));
+      this.#subscriptions.add(batches$.pipe(mergeMap((batch) => {
+        this.#unmetDemand--;
+        return this.#infer(batch);
+      }, inFlight)).subscribe({ complete: resolve, error: reject }));
     });
-    for (const { source } of streams) source.start();
-    for (let i = 0; i < inFlight; i++) this.#ready$.next();
+    for (const stream of streams) this.add(stream);
+    this.#closeIntakeIfAllEnded();
+    for (let i = 0; i < inFlight; i++) this.#requestBatch();
   }
 
   /** Starts every source; runs until they all end (replay) or `stop()` is called. */
   static start(options: FrameFlowOptions): FrameFlow {
     return new FrameFlow(options);
+  }
+
+  /**
+   * Starts a stream and adds it to the batching, fairly beside the others.
+   * @throws when the flow has stopped (or ended) or a stream with this id is running.
+   */
+  add(stream: FlowStream): void {
+    const { source } = stream;
+    if (this.#stopped || this.#intakeDone) throw new Error(`the frame flow has ended: stream "${source.id}" cannot be added`);
+    if (this.#sources.has(source.id)) throw new Error(`stream "${source.id}" is already running`);
+    this.#sources.set(source.id, source);
+    this.#subscriptions.add(source.states$.subscribe((event) => this.#onState(event)));
+    this.#intake.next(
+      this.#input(stream).pipe(
+        finalize(() => {
+          this.#sources.delete(source.id);
+          this.#closeIntakeIfAllEnded();
+        }),
+      ),
+    );
+    source.start();
+  }
+
+  /** Stops a stream's source (its queued frames are still processed); resolves once it has stopped. */
+  async remove(streamId: string): Promise<void> {
+    await this.#sources.get(streamId)?.stop();
+  }
+
+  /** Ids of the streams running now. */
+  get streamIds(): string[] {
+    return [...this.#sources.keys()];
   }
 
   get processed(): number {
@@ -89,8 +155,8 @@ export class FrameFlow {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.all(this.#options.streams.map(({ source }) => source.stop()));
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await Promise.all([...this.#sources.values()].map((source) => source.stop()));
+    this.#subscriptions.unsubscribe();
     // Unsubscribed before the batches completed, `done` would otherwise never settle, and the
     // caller's clean-up after `await done` (flushing the output, closing the engine) never run.
     this.#resolveDone();
@@ -103,7 +169,9 @@ export class FrameFlow {
       catchError(() => EMPTY),
     );
     if (source.mode === 'live') {
-      frames$ = frames$.pipe(latestFrame(this.#ready$, (dropped) => sink.dropped(dropped.streamId, 1)));
+      // A stream that joins while the worker waits must not wait for a demand that already came.
+      const demand$ = this.#unmetDemand > 0 ? this.#gates$.pipe(startWith(undefined)) : this.#gates$;
+      frames$ = frames$.pipe(latestFrame(demand$, (dropped) => sink.dropped(dropped.streamId, 1)));
     }
     return transform ? frames$.pipe(map(transform)) : frames$;
   }
@@ -122,10 +190,24 @@ export class FrameFlow {
       log.error('inference failed for a batch; its frames are skipped', { error: (error as Error).message, size: batch.length });
     } finally {
       for (const frame of batch) {
-        this.#replayed.get(frame.streamId)?.release(1);
+        const source = this.#sources.get(frame.streamId);
+        if (source?.mode === 'replay') source.release(1);
       }
-      if (!this.#stopped) this.#ready$.next();
+      if (!this.#stopped) this.#requestBatch();
     }
+  }
+
+  #requestBatch(): void {
+    this.#unmetDemand++;
+    this.#gates$.next();
+    this.#ready$.next();
+  }
+
+  /** With endWhenAllEnded, the last stream's end closes the intake: the batcher drains and completes. */
+  #closeIntakeIfAllEnded(): void {
+    if (!this.#endWhenAllEnded || this.#intakeDone || this.#sources.size > 0) return;
+    this.#intakeDone = true;
+    this.#intake.complete();
   }
 
   #onState(event: SourceStateEvent): void {

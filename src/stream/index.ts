@@ -44,4 +44,4 @@ export {
 } from './errors.js';
 export { latestFrame } from './operators/latest-frame.js';
 export { batchFrames, type BatchFramesOptions } from './operators/batch-frames.js';
-export { fairMerge, type FairMergeOptions } from './operators/fair-merge.js';
+export { fairMerge, fairMergeAll, type FairMergeOptions } from './operators/fair-merge.js';

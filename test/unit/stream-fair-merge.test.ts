@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Frame } from '../../src/stream/frame.js';
-import { fairMerge } from '../../src/stream/operators/fair-merge.js';
+import { fairMerge, fairMergeAll } from '../../src/stream/operators/fair-merge.js';
 import { latestFrame } from '../../src/stream/operators/latest-frame.js';
 import { framesOf, marbleScheduler } from '../helpers/stream-frames.js';
 
@@ -150,5 +150,46 @@ describe('fairMerge', () => {
     });
     assert.throws(() => fairMerge([], { ready$: new Array<never>() as never, maxBatch: 0 }), RangeError);
     assert.throws(() => fairMerge([], { ready$: new Array<never>() as never, maxBatch: 1, maxWaitMs: -1 }), RangeError);
+  });
+});
+
+describe('fairMergeAll (inputs added at run time)', () => {
+  it('an input that arrives later joins the rotation from then on', () => {
+    marbleScheduler().run(({ hot, cold, expectObservable }) => {
+      const first = hot('  -12345----', a);
+      const second = hot(' ----1234--', b);
+      // The second stream is added at frame 3: its earlier frames were never subscribed to.
+      const inputs = cold('a--b------', { a: first, b: second });
+      const ready = hot('  ------r-r-r');
+      expectObservable(fairMergeAll(inputs, { ready$: ready, maxBatch: 2 })).toBe('------x-y-z', {
+        x: [a[1], b[1]],
+        y: [a[2], b[2]],
+        z: [a[3], b[3]],
+      });
+    });
+  });
+
+  it('completes only when the intake and every input have completed and nothing is queued', () => {
+    marbleScheduler().run(({ hot, cold, expectObservable }) => {
+      const first = hot('  -1-|', a);
+      const inputs = cold('a-------|', { a: first });
+      const ready = hot('  r-------');
+      // first is done at 3 and its frame went out, but more inputs could still come until 8.
+      expectObservable(fairMergeAll(inputs, { ready$: ready, maxBatch: 4 })).toBe('-x------|', { x: [a[1]] });
+    });
+  });
+
+  it('a finished input leaves the rotation, so its frames left behind still go out and the others keep their turn', () => {
+    marbleScheduler().run(({ hot, cold, expectObservable }) => {
+      const gone = hot('   -12|', a);
+      const stays = hot('  -1--2--3', b);
+      const inputs = cold('(ab)', { a: gone, b: stays });
+      const ready = hot('  ----r--r--r');
+      expectObservable(fairMergeAll(inputs, { ready$: ready, maxBatch: 2 })).toBe('----x--y--z', {
+        x: [a[1], b[1]],
+        y: [a[2], b[2]],
+        z: [b[3]],
+      });
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, from, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Frame } from '../frame.js';
 
 export interface FairMergeOptions {
@@ -56,29 +56,57 @@ export interface FairMergeOptions {
  *   (merge + batchFrames would give [a1,a2] [a3,a4] [b1,c1]: the fast stream first.)
  */
 export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: FairMergeOptions): Observable<T[]> {
+  return fairMergeAll(from(inputs), options);
+}
+
+/**
+ * fairMerge over inputs that arrive over time: each emission of `inputs$` is one more input (a
+ * stream added at run time), which joins the round-robin from then on. Completes when `inputs$`
+ * has completed, every input has completed and every queued frame was emitted. An input that
+ * completes leaves the rotation once its queue is empty, so adding and removing streams for days
+ * keeps no state behind.
+ */
+export function fairMergeAll<T = Frame>(inputs$: Observable<Observable<T>>, options: FairMergeOptions): Observable<T[]> {
   const { ready$, maxBatch, maxWaitMs = 0, scheduler = asyncScheduler } = options;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer >= 1, got ${maxBatch}`);
   if (!(maxWaitMs >= 0)) throw new RangeError(`maxWaitMs must be >= 0, got ${maxWaitMs}`);
 
   return new Observable<T[]>((subscriber) => {
-    const queues: T[][] = inputs.map(() => []);
-    const open: boolean[] = inputs.map(() => true);
+    /** One input's queue, in rotation order; `open` until the input completes. */
+    interface Lane {
+      queue: T[];
+      open: boolean;
+      subscription?: Subscription;
+    }
+    const lanes: Lane[] = [];
     let queued = 0;
-    let openInputs = inputs.length;
+    let intakeOpen = true;
     let demand = 0;
     let cursor = 0;
     let waitTimer: Subscription | undefined;
 
+    /** A completed input whose queue is empty leaves the rotation (the cursor keeps its place). */
+    const retire = () => {
+      for (let i = lanes.length - 1; i >= 0; i--) {
+        const lane = lanes[i]!;
+        if (lane.open || lane.queue.length > 0) continue;
+        lanes.splice(i, 1);
+        if (i < cursor) cursor--;
+      }
+      if (cursor >= lanes.length) cursor = 0;
+    };
+
     const takeBatch = (): T[] => {
       const batch: T[] = [];
       while (batch.length < maxBatch && queued > 0) {
-        const queue = queues[cursor]!;
-        cursor = (cursor + 1) % queues.length;
-        if (queue.length > 0) {
-          batch.push(queue.shift()!);
+        const lane = lanes[cursor]!;
+        cursor = (cursor + 1) % lanes.length;
+        if (lane.queue.length > 0) {
+          batch.push(lane.queue.shift()!);
           queued--;
         }
       }
+      retire();
       return batch;
     };
 
@@ -87,7 +115,7 @@ export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: 
       while (demand > 0 && queued > 0 && !subscriber.closed) {
         // Waiting only helps while some open input has nothing queued yet: once every stream is
         // represented (e.g. a single camera), a live stream cannot add more before the next demand.
-        const someInputMissing = queues.some((queue, i) => open[i] && queue.length === 0);
+        const someInputMissing = lanes.some((lane) => lane.open && lane.queue.length === 0);
         const shouldWait = !now && queued < maxBatch && someInputMissing && maxWaitMs > 0;
         if (shouldWait) {
           waitTimer ??= scheduler.schedule(() => {
@@ -102,24 +130,33 @@ export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: 
         subscriber.next(takeBatch());
         now = true; // further demand finds frames that already waited
       }
-      if (openInputs === 0 && queued === 0) subscriber.complete();
+      if (!intakeOpen && lanes.length === 0 && queued === 0) subscriber.complete();
     };
 
-    const inputSubscriptions = inputs.map((input, index) =>
-      input.subscribe({
-        next: (frame) => {
-          queues[index]!.push(frame);
-          queued++;
-          serve(queued >= maxBatch);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          open[index] = false;
-          openInputs--;
-          serve(true);
-        },
-      }),
-    );
+    const intake = inputs$.subscribe({
+      next: (input) => {
+        const lane: Lane = { queue: [], open: true };
+        lanes.push(lane);
+        lane.subscription = input.subscribe({
+          next: (frame) => {
+            lane.queue.push(frame);
+            queued++;
+            serve(queued >= maxBatch);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            lane.open = false;
+            retire();
+            serve(true);
+          },
+        });
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => {
+        intakeOpen = false;
+        serve(true);
+      },
+    });
 
     const readySubscription = ready$.subscribe({
       next: () => {
@@ -129,10 +166,9 @@ export function fairMerge<T = Frame>(inputs: readonly Observable<T>[], options: 
       error: (error: unknown) => subscriber.error(error),
     });
 
-    if (inputs.length === 0) subscriber.complete();
-
     return () => {
-      for (const subscription of inputSubscriptions) subscription.unsubscribe();
+      intake.unsubscribe();
+      for (const lane of lanes) lane.subscription?.unsubscribe();
       readySubscription.unsubscribe();
       waitTimer?.unsubscribe();
     };

@@ -1,0 +1,82 @@
+/**
+ * FrameFlow with streams that come and go while it runs (the stream API's and the broker
+ * worker's need): an added stream is batched beside the others, a removed one stops its ffmpeg and
+ * the flow goes on; with endWhenAllEnded (the default) the last stream's end ends the flow.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfiguredStream, FrameFlow } from '../../src/flow/index.js';
+import { silentLogger } from '../../src/log/index.js';
+import { InferenceEngine } from '../../src/model/index.js';
+import type { FrameSink } from '../../src/sinks/index.js';
+import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
+import { isAlive } from '../helpers/stream-ffmpeg.js';
+import { waitFor } from '../helpers/wait.js';
+
+const lavfi = (id: string) =>
+  ConfiguredStream.create({
+    id,
+    url: 'lavfi:testsrc2=size=32x32:rate=20',
+    mode: 'live',
+    realtime: true,
+    width: 32,
+    height: 32,
+    fit: 'crop',
+    stallTimeoutMs: 10_000,
+    restart: { maxAttempts: null, initialDelayMs: 500, maxDelayMs: 30_000 },
+  });
+
+function countingSink(): FrameSink & { perStream: Map<string, number> } {
+  const perStream = new Map<string, number>();
+  return { name: 'count', perStream, frame: (frame) => perStream.set(frame.streamId, (perStream.get(frame.streamId) ?? 0) + 1) };
+}
+
+test('streams added and removed at run time; the flow outlives them until stop()', async () => {
+  const engine = await InferenceEngine.create({ bundleDir: FIXTURE_BUNDLE, editor: 'cm', intraOpThreads: 1 });
+  const sink = countingSink();
+  const flow = FrameFlow.start({ streams: [], endWhenAllEnded: false, engine, maxBatch: 4, maxWaitMs: 5, sinks: [sink], log: silentLogger });
+  try {
+    const first = await lavfi('one');
+    flow.add(first);
+    await waitFor(() => (sink.perStream.get('one') ?? 0) >= 3, { what: 'frames of the added stream' });
+    assert.throws(() => flow.add(first), /already running/);
+
+    flow.add(await lavfi('two'));
+    await waitFor(() => (sink.perStream.get('two') ?? 0) >= 3, { what: 'frames of the second stream' });
+
+    const pid = first.source.pid;
+    await flow.remove('one');
+    assert.ok(pid !== undefined && !isAlive(pid), 'the removed stream ffmpeg has exited');
+    await waitFor(() => !flow.streamIds.includes('one'), { what: 'stream one to leave the flow' });
+    const twoBefore = sink.perStream.get('two')!;
+    await waitFor(() => sink.perStream.get('two')! >= twoBefore + 3, { what: 'the other stream to keep going' });
+
+    await flow.remove('two');
+    await waitFor(() => flow.streamIds.length === 0, { what: 'no stream left' });
+    let ended = false;
+    void flow.done.then(() => (ended = true));
+    flow.add(await lavfi('three'));
+    await waitFor(() => (sink.perStream.get('three') ?? 0) >= 2, { what: 'a stream added after all others left' });
+    assert.equal(ended, false, 'with endWhenAllEnded false an empty flow keeps running');
+  } finally {
+    await flow.stop();
+    await engine.close();
+  }
+  await flow.done;
+  assert.throws(() => flow.add({ source: { id: 'late' } as never }), /has ended/);
+});
+
+test('by default the flow ends when its last stream ends', async () => {
+  const engine = await InferenceEngine.create({ bundleDir: FIXTURE_BUNDLE, editor: 'none', intraOpThreads: 1 });
+  const sink = countingSink();
+  try {
+    const stream = await lavfi('only');
+    const flow = FrameFlow.start({ streams: [stream], engine, maxBatch: 4, maxWaitMs: 5, sinks: [sink], log: silentLogger });
+    await waitFor(() => (sink.perStream.get('only') ?? 0) >= 2, { what: 'frames' });
+    await flow.remove('only');
+    await flow.done; // resolves by itself: nothing is left to run
+    assert.deepEqual(flow.streamIds, []);
+  } finally {
+    await engine.close();
+  }
+});
