@@ -56,7 +56,7 @@ export class LabelTimeline {
       bucket = { adapted: new Tally(), source: new Tally(), truth: new Tally() };
       this.#seconds.set(second, bucket);
     }
-    bucket.adapted.add(header.ensemble.label);
+    bucket.adapted.add((header.smoothed ?? header.ensemble).label);
     bucket.source.add(header.source.label);
     if (header.truth !== undefined) bucket.truth.add(header.truth);
     this.advanceTo(header.capturedAt);

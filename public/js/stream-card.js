@@ -75,6 +75,8 @@ export class StreamCard {
     const drops = $('.drops', this.root);
     drops.textContent = `${stats.dropped} dropped`;
     drops.classList.toggle('nonzero', stats.dropped > 0);
+    const changes = $('.label-changes', this.root);
+    changes.textContent = `${stats.labelChangesPerMinute ?? 0} label changes/min`;
     this.chart.add(at, stats.fps, stats.p95LatencyMs);
     this.timeline.advanceTo(at);
     this.timeline.draw();
@@ -140,7 +142,9 @@ export class StreamCard {
     const edit = header.images.edited;
     $('.edit-size', this.root).textContent = edit ? `${edit.width}×${edit.height}` : '(editor off)';
 
-    this.#showPrediction('.adapted', header.ensemble, header.truth);
+    // The answer: the stream's smoothed label when smoothing is on, else this frame's ensemble.
+    const adapted = header.smoothed ?? header.ensemble;
+    this.#showPrediction('.adapted', adapted, header.truth);
     this.#showPrediction('.source', header.source, header.truth);
     this.root.classList.toggle('changed', header.changed);
     $('.changed-note', this.root).hidden = !header.changed;
@@ -154,7 +158,7 @@ export class StreamCard {
     this.picker.observe(header.corruption);
 
     renderTopK($('.topk-source', this.root), header.source.topk, header.truth);
-    renderTopK($('.topk-adapted', this.root), header.ensemble.topk, header.truth);
+    renderTopK($('.topk-adapted', this.root), adapted.topk, header.truth);
     if (header.truth !== undefined) this.#recordAccuracy(header);
     if (header.discontinuity && this.frameCount > 0) this.#flash('restarted'); // the very first frame is always one
 
@@ -187,7 +191,7 @@ export class StreamCard {
   }
 
   #recordAccuracy(header) {
-    this.history.push([header.source.label === header.truth, header.ensemble.label === header.truth]);
+    this.history.push([header.source.label === header.truth, (header.smoothed ?? header.ensemble).label === header.truth]);
     if (this.history.length > ACCURACY_WINDOW) this.history.shift();
     const n = this.history.length;
     const share = (i) => format.percent(this.history.filter((h) => h[i]).length / n);

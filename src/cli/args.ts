@@ -21,3 +21,20 @@ export function intOption(value: string | undefined, flag: string, min = -Infini
   }
   return n;
 }
+
+/**
+ * `--smoothing off | ema[:HALF_LIFE_MS] | window[:FRAMES]` as a config override of `smoothing`.
+ * The value's range is checked by the config schema, which names the field.
+ */
+export function smoothingOption(value: string | undefined): { mode?: 'off' | 'ema' | 'window'; halfLifeMs?: number; window?: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(off|ema|window)(?::(\d+(?:\.\d+)?))?$/.exec(value);
+  if (!match || (match[1] === 'off' && match[2] !== undefined)) {
+    throw new UsageError(`--smoothing: expected off, ema[:half-life ms] or window[:frames], got "${value}"`);
+  }
+  const mode = match[1] as 'off' | 'ema' | 'window';
+  const amount = match[2] === undefined ? undefined : Number(match[2]);
+  if (mode === 'ema') return { mode, ...(amount === undefined ? {} : { halfLifeMs: amount }) };
+  if (mode === 'window') return { mode, ...(amount === undefined ? {} : { window: amount }) };
+  return { mode };
+}

@@ -38,6 +38,8 @@ export interface DemoClip {
    * restarts at 0 whenever the clip is replayed, so the clip's position is ptsMs modulo its length.
    */
   truthAt(ptsMs: number): string;
+  /** Which image a frame shows: its index from the start of the current ffmpeg run (modulo count: the clip). */
+  imageAt(ptsMs: number): number;
 }
 
 /** Written next to the clip: what it holds, and checked before a cached clip is reused. */
@@ -84,10 +86,12 @@ function demoClip(file: string, fps: number, truths: string[]): DemoClip {
     fps,
     count: frozen.length,
     truths: frozen,
-    truthAt(ptsMs: number): string {
+    imageAt(ptsMs: number): number {
       // A hair of slack: ptsMs = index * 1000 / fps may land a rounding error below the boundary.
-      const index = Math.floor((Math.max(0, ptsMs) * fps) / 1000 + 1e-6);
-      return frozen[index % frozen.length];
+      return Math.floor((Math.max(0, ptsMs) * fps) / 1000 + 1e-6);
+    },
+    truthAt(ptsMs: number): string {
+      return frozen[this.imageAt(ptsMs) % frozen.length];
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { Config, SourceConfig } from '../config/index.js';
 import { findCifar10Dir } from '../data/cifar10.js';
 import type { Frame } from '../stream/index.js';
+import type { DemoClip } from './demo-clip.js';
 import type { Logger } from '../log/logger.js';
 
 export interface ResolvedSource {
@@ -31,6 +32,17 @@ export async function resolveSource(source: SourceConfig, config: Config, log: L
   return {
     // Native 32x32: corruptions then act at CIFAR-10-C scale, and the dashboard upscales crisply.
     config: { ...source, url: clip.file, kind: 'file', mode: 'live', realtime: true, width: 32, height: 32, fit: 'crop' },
-    label: (frame) => ({ ...frame, meta: { ...frame.meta, truth: clip.truthAt(frame.ptsMs) } }),
+    label: demoLabel(clip),
+  };
+}
+
+/** Stamps each demo frame with its image's true label, and marks where the next image starts. */
+function demoLabel(clip: DemoClip): (frame: Frame) => Frame {
+  let lastImage = -1;
+  return (frame) => {
+    const image = clip.imageAt(frame.ptsMs);
+    const sceneStart = image !== lastImage;
+    lastImage = image;
+    return { ...frame, meta: { ...frame.meta, truth: clip.truthAt(frame.ptsMs), ...(sceneStart ? { sceneStart } : {}) } };
   };
 }

@@ -6,11 +6,13 @@
  * model makes live streams drop stale frames (counted) instead of queueing them, and replayed files
  * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
  */
-import { Subject, Subscription, catchError, EMPTY, finalize, map, mergeMap, startWith, type Observable } from 'rxjs';
+import { Subject, Subscription, catchError, EMPTY, filter, finalize, map, mergeMap, startWith, type Observable } from 'rxjs';
 import type { EngineError, InferenceEngine } from '../model/index.js';
 import { fairMergeAll, latestFrame, type Frame, type SourceError, type SourceMode, type SourceStateEvent } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
 import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
+import { MotionGate, type MotionGateOptions } from './motion-gate.js';
+import { smoothLabels, type ProcessedFrame, type SmoothLabelsOptions } from './smoothing/index.js';
 
 /**
  * What the flow needs of a source: FrameSource (ffmpeg) is one; a broker-fed source is another.
@@ -51,6 +53,13 @@ export interface FrameFlowOptions {
    * stream is replayed at start, else 1.
    */
   inFlight?: number;
+  /**
+   * Motion gating per stream: frames that barely differ from the last inferred one carry its result
+   * instead of being inferred (marked `reused`); default off (every frame inferred).
+   */
+  motionGate?: MotionGateOptions;
+  /** Temporal label smoothing per stream (the stage between the engine and the sinks); default off. */
+  smoothing?: Omit<SmoothLabelsOptions, 'labels'>;
   /** Every output; each is isolated from the others (fanOut). The flow does not close them. */
   sinks: readonly FrameSink[];
   log: Logger;
@@ -66,6 +75,10 @@ export class FrameFlow {
    */
   readonly #gates$ = new Subject<void>();
   readonly #ready$ = new Subject<void>();
+  /** Each gated stream's motion gate, by stream id. */
+  readonly #motionGates = new Map<string, MotionGate>();
+  /** Every processed frame, in order, on its way through the stages to the sinks. */
+  readonly #processed$ = new Subject<ProcessedFrame>();
   /** Batches asked for and not yet handed over (>0: the worker is idle, waiting for frames). */
   #unmetDemand = 0;
   /** Finished subscriptions leave it by themselves (streams come and go for days). */
@@ -93,6 +106,12 @@ export class FrameFlow {
     this.#endWhenAllEnded = options.endWhenAllEnded ?? true;
     const { streams } = options;
     const inFlight = options.inFlight ?? (streams.some((s) => s.source.mode === 'replay') ? 2 : 1);
+    const smoothing = options.smoothing ?? { mode: 'off', halfLifeMs: 1000, window: 1, margin: 0, sceneCut: 0 };
+    this.#subscriptions.add(
+      this.#processed$
+        .pipe(smoothLabels({ ...smoothing, labels: options.engine.info.labels }))
+        .subscribe(({ frame, inference }) => this.#sink.frame(frame, inference)),
+    );
     const batches$ = fairMergeAll(this.#intake, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs });
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolveDone = resolve;
@@ -125,6 +144,7 @@ export class FrameFlow {
       this.#input(stream).pipe(
         finalize(() => {
           this.#sources.delete(source.id);
+          this.#motionGates.delete(source.id);
           this.#closeIntakeIfAllEnded();
         }),
       ),
@@ -168,10 +188,18 @@ export class FrameFlow {
       // A source that gave up is reported through its state; the other streams carry on.
       catchError(() => EMPTY),
     );
+    const gate = this.#options.motionGate ? this.#motionGate(source, transform) : undefined;
+    // Gated on the raw frame, before newest-only dropping: a still scene never asks the worker.
+    if (gate) frames$ = frames$.pipe(filter((frame) => gate.offer(frame)));
     if (source.mode === 'live') {
       // A stream that joins while the worker waits must not wait for a demand that already came.
       const demand$ = this.#unmetDemand > 0 ? this.#gates$.pipe(startWith(undefined)) : this.#gates$;
-      frames$ = frames$.pipe(latestFrame(demand$, (dropped) => sink.dropped(dropped.streamId, 1)));
+      frames$ = frames$.pipe(
+        latestFrame(demand$, (dropped) => {
+          gate?.settled(dropped);
+          sink.dropped(dropped.streamId, 1);
+        }),
+      );
     }
     return transform ? frames$.pipe(map(transform)) : frames$;
   }
@@ -183,18 +211,34 @@ export class FrameFlow {
       const results = await engine.infer(batch);
       if (this.#stopped) return;
       sink.batch(batch.length, results[0].timings);
-      batch.forEach((frame, i) => sink.frame(frame, results[i]));
+      batch.forEach((frame, i) => {
+        this.#processed$.next({ frame, inference: results[i]! });
+        // After its own result: still frames that waited for it follow it, in order.
+        this.#motionGates.get(frame.streamId)?.inferred(frame, results[i]!);
+      });
       this.#processed += batch.length;
     } catch (error) {
       if ((error as EngineError).code === 'ENGINE_WORKER_CRASHED' || (error as EngineError).code === 'ENGINE_CLOSED') throw error;
       log.error('inference failed for a batch; its frames are skipped', { error: (error as Error).message, size: batch.length });
     } finally {
       for (const frame of batch) {
+        // A failed batch (or a stop) leaves no result: waiting still frames must not wait for it.
+        this.#motionGates.get(frame.streamId)?.settled(frame);
         const source = this.#sources.get(frame.streamId);
         if (source?.mode === 'replay') source.release(1);
       }
       if (!this.#stopped) this.#requestBatch();
     }
+  }
+
+  /** A stream's motion gate: its still frames go straight to the stages and sinks with the last result. */
+  #motionGate(source: FlowSource, transform: FlowStream['transform']): MotionGate {
+    const gate = new MotionGate(this.#options.motionGate!, (frame, inference) => {
+      this.#processed$.next({ frame: transform ? transform(frame) : frame, inference });
+      if (source.mode === 'replay') source.release(1);
+    });
+    this.#motionGates.set(source.id, gate);
+    return gate;
   }
 
   #requestBatch(): void {

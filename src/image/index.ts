@@ -4,3 +4,4 @@
  */
 export type { RgbImage } from './rgb-image.js';
 export { axisTaps, bilinearTaps, boxTaps, type AxisTaps, type ResizeMethod } from './resample-taps.js';
+export { greyThumbnail, thumbnailDifference, THUMBNAIL_SIDE } from './thumbnail.js';

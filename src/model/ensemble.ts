@@ -71,7 +71,12 @@ export function combine(source: Float64Array, edited: Float64Array, mode: Ensemb
   }
 }
 
-export type FramePredictions = Pick<FrameInference, 'source' | 'edited' | 'ensemble'>;
+/** The prediction a frame answers with: the stream's smoothed one when the flow smoothed it, else the ensemble's. */
+export function reportedPrediction(inference: Pick<FrameInference, 'ensemble' | 'smoothed'>): Prediction {
+  return inference.smoothed ?? inference.ensemble;
+}
+
+export type FramePredictions = Pick<FrameInference, 'source' | 'edited' | 'ensemble' | 'distribution'>;
 
 /** Predictions of one frame from its logits; `editedLogits` null when the editor is off. */
 export function predictFrame(
@@ -83,11 +88,13 @@ export function predictFrame(
 ): FramePredictions {
   const sourceProbs = softmax(sourceLogits);
   const source = toPrediction(sourceProbs, labels, k);
-  if (!editedLogits) return { source, edited: null, ensemble: source };
+  if (!editedLogits) return { source, edited: null, ensemble: source, distribution: Float32Array.from(sourceProbs) };
   const editedProbs = softmax(editedLogits);
+  const combined = combine(sourceProbs, editedProbs, mode);
   return {
     source,
     edited: toPrediction(editedProbs, labels, k),
-    ensemble: toPrediction(combine(sourceProbs, editedProbs, mode), labels, k),
+    ensemble: toPrediction(combined, labels, k),
+    distribution: Float32Array.from(combined),
   };
 }

@@ -65,10 +65,11 @@ async function runBatch(inference: BatchInference, message: Extract<ToWorker, { 
       source: o.source,
       edited: o.edited,
       ensemble: o.ensemble,
+      distribution: o.distribution,
       editedImage: o.editedImage && editSize ? { width: editSize.width, height: editSize.height, data: o.editedImage } : null,
       timings: { ...stageTimings },
     }));
-    const transfer = outputs.flatMap((o) => (o.editedImage ? [o.editedImage.buffer as ArrayBuffer] : []));
+    const transfer = outputs.flatMap((o) => [o.distribution.buffer as ArrayBuffer, ...(o.editedImage ? [o.editedImage.buffer as ArrayBuffer] : [])]);
     post({ type: 'result', id: message.id, results }, transfer);
   } catch (error) {
     post({ type: 'infer-error', id: message.id, error: serializeError(error) });

@@ -46,6 +46,16 @@ export interface FrameInference {
   edited: Prediction | null;
   /** Equals `source` when the editor is off. */
   ensemble: Prediction;
+  /** The ensemble's whole class distribution, index order (what temporal smoothing averages). */
+  distribution: Float32Array;
+  /** Set by the frame flow's smoothing stage: the stream's smoothed label, when smoothing is on. */
+  smoothed?: Prediction;
+  /** Set by the smoothing stage: the reported label differs from the stream's previous frame's. */
+  labelChanged?: boolean;
+  /** Set by motion gating: this frame was not inferred; it carries the result of an earlier, similar frame. */
+  reused?: boolean;
+  /** With `reused`: how old that result is (capture time of its frame to this one's), ms. */
+  resultAgeMs?: number;
   /** Edited image at the editor's size, packed rgb24; null when the editor is off. */
   editedImage: { width: number; height: number; data: Uint8Array } | null;
   timings: StageTimings;

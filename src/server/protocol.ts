@@ -129,6 +129,8 @@ export interface StreamStatsSummary {
   p95LatencyMs: number | null;
   /** Frames the pipeline dropped (live sources keep only the newest). */
   dropped: number;
+  /** Times the stream's reported label changed during the last minute. */
+  labelChangesPerMinute: number;
 }
 
 export interface StatsMessage {
@@ -186,10 +188,18 @@ export interface FrameHeader {
   source: Prediction;
   /** Classifier on the edited frame; null when the editor is off. */
   edited: Prediction | null;
-  /** What the pipeline answers (the adapted prediction). */
+  /** This frame's own adapted prediction (the ensemble of source and edited). */
   ensemble: Prediction;
-  /** True when the ensemble's label differs from the source-only label. */
+  /**
+   * The stream's smoothed prediction, what the pipeline answers when smoothing is on (its label
+   * changes only when a new class leads by a margin); null when smoothing is off.
+   */
+  smoothed: Prediction | null;
+  /** True when the answered label (smoothed, else ensemble) differs from the source-only label. */
   changed: boolean;
+  /** Motion gating: this frame was not inferred and carries the result of an earlier frame, `resultAgeMs` old. */
+  reused?: true;
+  resultAgeMs?: number;
   timings: StageTimings;
   images: { source: ImageRef; edited: ImageRef | null };
 }

@@ -6,6 +6,8 @@
 const FPS_WINDOW_MS = 5000;
 const MAX_TIMESTAMPS = 2048;
 const MAX_LATENCIES = 256;
+const LABEL_CHANGE_WINDOW_MS = 60_000;
+const MAX_LABEL_CHANGES = 1024;
 
 export class RollingStats {
   readonly #frameTimes = new Float64Array(MAX_TIMESTAMPS);
@@ -13,6 +15,8 @@ export class RollingStats {
   readonly #latencies = new Float64Array(MAX_LATENCIES);
   #latencyCount = 0;
   #dropped = 0;
+  readonly #labelChangeTimes = new Float64Array(MAX_LABEL_CHANGES);
+  #labelChangeCount = 0;
 
   recordFrame(now: number): void {
     this.#frameTimes[this.#frameCount % MAX_TIMESTAMPS] = now;
@@ -22,6 +26,22 @@ export class RollingStats {
   recordLatency(ms: number): void {
     this.#latencies[this.#latencyCount % MAX_LATENCIES] = ms;
     this.#latencyCount++;
+  }
+
+  recordLabelChange(now: number): void {
+    this.#labelChangeTimes[this.#labelChangeCount % MAX_LABEL_CHANGES] = now;
+    this.#labelChangeCount++;
+  }
+
+  /** Times the stream's reported label changed during the last minute (a flickering label shows here). */
+  labelChangesPerMinute(now: number): number {
+    const stored = Math.min(this.#labelChangeCount, MAX_LABEL_CHANGES);
+    let n = 0;
+    for (let i = 0; i < stored; i++) {
+      if (now - this.#labelChangeTimes[(this.#labelChangeCount - 1 - i) % MAX_LABEL_CHANGES]! > LABEL_CHANGE_WINDOW_MS) break;
+      n++;
+    }
+    return n;
   }
 
   addDropped(n: number): void {

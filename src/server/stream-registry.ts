@@ -81,6 +81,7 @@ export class StreamRegistry {
       fps: round(e.stats.fps(now), 2),
       p95LatencyMs: nullableRound(e.stats.p95LatencyMs(), 1),
       dropped: e.stats.dropped,
+      labelChangesPerMinute: e.stats.labelChangesPerMinute(now),
     }));
   }
 }

@@ -23,4 +23,6 @@ export interface FrameMeta {
   truth?: string;
   /** Synthetic corruption applied to this frame, e.g. "fog:4". */
   corruption?: string;
+  /** The source knows that a new scene starts here (the demo's next image): label smoothing starts afresh. */
+  sceneStart?: boolean;
 }

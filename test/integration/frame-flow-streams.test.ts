@@ -13,18 +13,18 @@ import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
 import { isAlive } from '../helpers/stream-ffmpeg.js';
 import { waitFor } from '../helpers/wait.js';
 
-const lavfi = (id: string) =>
-  ConfiguredStream.create({
-    id,
-    url: 'lavfi:testsrc2=size=32x32:rate=20',
-    mode: 'live',
-    realtime: true,
-    width: 32,
-    height: 32,
-    fit: 'crop',
-    stallTimeoutMs: 10_000,
-    restart: { maxAttempts: null, initialDelayMs: 500, maxDelayMs: 30_000 },
-  });
+const lavfiConfig = async (id: string) => ({
+  id,
+  url: 'lavfi:testsrc2=size=32x32:rate=20',
+  mode: 'live' as const,
+  realtime: true,
+  width: 32,
+  height: 32,
+  fit: 'crop' as const,
+  stallTimeoutMs: 10_000,
+  restart: { maxAttempts: null, initialDelayMs: 500, maxDelayMs: 30_000 },
+});
+const lavfi = async (id: string) => ConfiguredStream.create(await lavfiConfig(id));
 
 function countingSink(): FrameSink & { perStream: Map<string, number> } {
   const perStream = new Map<string, number>();
@@ -79,4 +79,35 @@ test('by default the flow ends when its last stream ends', async () => {
   } finally {
     await engine.close();
   }
+});
+
+test('motion gating: a still camera is inferred about once per maxAgeMs, a moving one on every frame; each stream stays in order', async () => {
+  const engine = await InferenceEngine.create({ bundleDir: FIXTURE_BUNDLE, editor: 'cm', intraOpThreads: 1 });
+  const seen = new Map<string, { seqs: number[]; reused: number }>();
+  const sink: FrameSink = {
+    name: 'gating',
+    frame: (frame, inference) => {
+      const entry = seen.get(frame.streamId) ?? { seqs: [], reused: 0 };
+      entry.seqs.push(frame.seq);
+      if (inference.reused) entry.reused += 1;
+      seen.set(frame.streamId, entry);
+    },
+  };
+  const still = await ConfiguredStream.create({ ...(await lavfiConfig('still')), url: 'lavfi:color=c=0x607080:s=32x32:r=20' });
+  // Strong temporal noise: every frame differs from the last inferred one by far more than the threshold.
+  const moving = await ConfiguredStream.create({ ...(await lavfiConfig('moving')), url: 'lavfi:testsrc2=size=32x32:rate=20,noise=alls=100:allf=t' });
+  const flow = FrameFlow.start({ streams: [still, moving], engine, maxBatch: 4, maxWaitMs: 5, motionGate: { threshold: 0.01, maxAgeMs: 1000 }, sinks: [sink], log: silentLogger });
+  try {
+    await waitFor(() => (seen.get('still')?.seqs.length ?? 0) >= 40 && (seen.get('moving')?.seqs.length ?? 0) >= 20, { what: '2 s of both streams', timeoutMs: 30_000 });
+  } finally {
+    await flow.stop();
+    await engine.close();
+  }
+  const stillFrames = seen.get('still')!;
+  const movingFrames = seen.get('moving')!;
+  const inferredStill = stillFrames.seqs.length - stillFrames.reused;
+  // 40+ frames in 2+ s with a 1 s maxAge: the first frame, one refresh a second, and at most a few more.
+  assert.ok(inferredStill <= 5, `the still stream was inferred ${inferredStill} times in ${stillFrames.seqs.length} frames`);
+  assert.equal(movingFrames.reused, 0, 'a noisy picture changes on every frame');
+  for (const { seqs } of seen.values()) assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'frames of a stream reach the sinks in order');
 });

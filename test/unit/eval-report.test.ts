@@ -99,6 +99,7 @@ describe('evaluate() pixel MSE', () => {
             source: prediction,
             edited: edit ? prediction : null,
             ensemble: prediction,
+            distribution: Float32Array.from(LABELS, (_, i) => (i === prediction.index ? 1 : 0)),
             editedImage: edit ? edit(frame) : null,
             timings: {} as FrameInference['timings'],
           };

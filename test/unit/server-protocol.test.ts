@@ -58,6 +58,7 @@ describe('frame message encoding', () => {
       source: prediction,
       edited: prediction,
       ensemble: prediction,
+      smoothed: null,
       changed: false,
       timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
     } satisfies Omit<FrameHeader, 'images'>;
