@@ -81,7 +81,8 @@ export class BatchInference {
       images.forEach((img, b) => rgb24ToPlanar(img.data, img.size, input, b * plane, cls.inputSize, cls.resize, this.#classifierAffine));
       timings.preprocessMs += clock.lap();
       const dims = [batch, 3, cls.inputSize.height, cls.inputSize.width];
-      const logits = await classifier.run({ [cls.input]: { data: input, dims } }, cls.output, batch, k);
+      const io = this.bundle.classifierIo;
+      const logits = await classifier.run({ [io.input]: { data: input, dims } }, io.output, batch, k);
       timings.classifyMs += clock.lap();
       return logits;
     };

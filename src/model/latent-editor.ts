@@ -3,7 +3,7 @@
  * decode, on the bundle's onnxruntime sessions. Worker-side only.
  */
 import { EngineError } from './errors.js';
-import type { ModelBundle } from './bundle.js';
+import type { ModelBundle, UnetIo, VaeIo } from './bundle.js';
 import type { ConsistencyEditorSpec, DdimEditorSpec, Manifest } from './manifest.js';
 import { alphasCumprod } from './noise-schedule.js';
 import { StreamNoise, type EditorNoise, type EditorNoiseSource } from './noise.js';
@@ -30,6 +30,8 @@ export class LatentEditor {
   #encoder: OnnxModel;
   #decoder: OnnxModel;
   #unet: OnnxModel;
+  #vaeIo: VaeIo;
+  #unetIo: UnetIo;
   #spec: ConsistencyEditorSpec | DdimEditorSpec;
   #alphasCumprod: Float64Array;
   #noise: StreamNoise;
@@ -51,6 +53,8 @@ export class LatentEditor {
     this.#encoder = models.encoder;
     this.#decoder = models.decoder;
     this.#unet = models.unet;
+    this.#vaeIo = models.vaeIo;
+    this.#unetIo = models.unetIo;
     this.#alphasCumprod = alphasCumprod(bundle.manifest.noiseSchedule);
     const [c, h, w] = bundle.manifest.vae.latentShape;
     this.#latentSize = c * h * w;
@@ -86,7 +90,8 @@ export class LatentEditor {
   async encode(images: Float32Array, batch: number): Promise<Float32Array> {
     const vae = this.#manifest.vae;
     const dims = [batch, 3, vae.inputSize.height, vae.inputSize.width];
-    return this.#encoder.run({ [vae.encoderInput]: { data: images, dims } }, vae.encoderOutput, batch, this.#latentSize);
+    const io = this.#vaeIo;
+    return this.#encoder.run({ [io.encoderInput]: { data: images, dims } }, io.encoderOutput, batch, this.#latentSize);
   }
 
   /** Condition latents -> edited latents, unscaled (ready for the decoder). */
@@ -127,21 +132,20 @@ export class LatentEditor {
   async decode(latents: Float32Array, batch: number): Promise<Float32Array> {
     const vae = this.#manifest.vae;
     const imageSize = 3 * vae.inputSize.width * vae.inputSize.height;
-    return this.#decoder.run({ [vae.decoderInput]: { data: latents, dims: [batch, ...vae.latentShape] } }, vae.decoderOutput, batch, imageSize);
+    const io = this.#vaeIo;
+    return this.#decoder.run({ [io.decoderInput]: { data: latents, dims: [batch, ...vae.latentShape] } }, io.decoderOutput, batch, imageSize);
   }
 
   async #runUnet(sample: Float32Array, cond: Float32Array, timestep: number, guidance: number | null): Promise<Float32Array> {
-    const io = this.#spec.unet;
+    const io = this.#unetIo;
     const batch = sample.length / this.#latentSize;
     const dims = [batch, ...this.#manifest.vae.latentShape];
     const feeds: Record<string, BatchInput> = {
-      [io.sampleInput]: { data: sample, dims },
-      [io.condInput]: { data: cond, dims },
-      [io.timestepInput]: this.#scalarInput(io.timestepInput, timestep, batch),
+      [io.sample]: { data: sample, dims },
+      [io.cond]: { data: cond, dims },
+      [io.timestep]: this.#scalarInput(io.timestep, timestep, batch),
     };
-    if (guidance !== null && this.#spec.kind === 'consistency') {
-      feeds[this.#spec.unet.guidanceInput] = this.#scalarInput(this.#spec.unet.guidanceInput, guidance, batch);
-    }
+    if (guidance !== null && io.guidance !== null) feeds[io.guidance] = this.#scalarInput(io.guidance, guidance, batch);
     return this.#unet.run(feeds, io.output, batch, this.#latentSize);
   }
 

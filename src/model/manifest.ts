@@ -9,11 +9,18 @@
  * - editor unet:  sample [B,C,h,w] noisy scaled latent, cond [B,C,h,w] unscaled latent of the
  *                 input image (InstructPix2Pix convention), timestep [B] -> epsilon [B,C,h,w];
  *                 a consistency unet also takes guidance [B] (the distilled image-guidance scale).
+ *
+ * Tensor names are optional: the bundle takes a name the manifest leaves out from the model itself
+ * where that is unambiguous (a classifier or VAE with one input and one output, a unet's one
+ * output), else the conventional name (image, logits, latent_mean, latent, sample, cond, timestep,
+ * guidance, eps). src/model/tensor-names.ts resolves them when the bundle opens.
  */
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 const size = z.object({ width: positiveInt, height: positiveInt });
+/** A tensor name; left out, it comes from the model (see above). */
+const tensorName = z.string().min(1).optional();
 
 export const normalizationSchema = z.object({
   mean: z.array(z.number()).length(3),
@@ -22,8 +29,8 @@ export const normalizationSchema = z.object({
 
 export const classifierSchema = z.object({
   file: z.string().min(1),
-  input: z.string().default('image'),
-  output: z.string().default('logits'),
+  input: tensorName,
+  output: tensorName,
   inputSize: size,
   normalization: normalizationSchema,
   resize: z.enum(['area', 'bilinear']).default('area'),
@@ -32,10 +39,10 @@ export const classifierSchema = z.object({
 export const vaeSchema = z.object({
   encoder: z.string().min(1),
   decoder: z.string().min(1),
-  encoderInput: z.string().default('image'),
-  encoderOutput: z.string().default('latent_mean'),
-  decoderInput: z.string().default('latent'),
-  decoderOutput: z.string().default('image'),
+  encoderInput: tensorName,
+  encoderOutput: tensorName,
+  decoderInput: tensorName,
+  decoderOutput: tensorName,
   /** Image size the VAE works at (the editor resizes frames to it). */
   inputSize: size,
   /** [channels, height, width] of the latent. */
@@ -55,10 +62,10 @@ export const noiseScheduleSchema = z.object({
 
 const unetIoSchema = z.object({
   file: z.string().min(1),
-  sampleInput: z.string().default('sample'),
-  condInput: z.string().default('cond'),
-  timestepInput: z.string().default('timestep'),
-  output: z.string().default('eps'),
+  sampleInput: tensorName,
+  condInput: tensorName,
+  timestepInput: tensorName,
+  output: tensorName,
 });
 
 /**
@@ -69,7 +76,7 @@ const noiseSeed = z.number().int().min(0).max(0xffffffff).optional();
 
 export const consistencyEditorSchema = z.object({
   kind: z.literal('consistency'),
-  unet: unetIoSchema.extend({ guidanceInput: z.string().default('guidance') }),
+  unet: unetIoSchema.extend({ guidanceInput: tensorName }),
   /** Default number of steps (NFEs); 1-8 are allowed at run time. */
   steps: z.number().int().min(1).max(8).default(4),
   /** Explicit timesteps for the default step count, e.g. [999, 759, 499, 259]. */
