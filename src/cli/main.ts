@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   corrupt: { summary: 'write a corrupted copy of a video (a test feed)', load: () => import('./commands/corrupt.js') },
   bench: { summary: 'measure editor cost, pipeline efficiency, live latency, scaling, memory', load: () => import('./commands/bench.js') },
   data: { summary: 'fetch data sets (decorruptor data cifar10)', load: () => import('./commands/data.js') },
+  bundle: { summary: 'inspect or check a model bundle, or pair another classifier with its editor', load: () => import('./commands/bundle.js') },
   config: { summary: 'print the configuration JSON Schema or the effective configuration', load: () => import('./commands/config.js') },
 };
 

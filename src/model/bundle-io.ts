@@ -6,7 +6,7 @@
 import { BundleError } from './errors.js';
 import type { EditorSpec, Manifest } from './manifest.js';
 import type { TensorMeta } from './onnx-model.js';
-import { resolveTensorNames, type ModelTensors, type TensorRole } from './tensor-names.js';
+import { resolveTensorNames, TensorNameError, type ModelTensors, type TensorRole } from './tensor-names.js';
 
 /** Expected dims: a number must match a static dim; null accepts anything (batch, symbolic). */
 export type DimSpec = number | null;
@@ -77,7 +77,7 @@ export function unetTensors(manifest: Manifest, editorName: string, editor: Edit
 const showDims = (dims: readonly unknown[]) => `[${dims.map((d) => (d === null ? '?' : String(d))).join(',')}]`;
 
 /** Why a model's tensor does not meet its expectation, or null when it does. */
-export function tensorProblem(meta: TensorMeta, expected: TensorExpectation): { code: 'BUNDLE_IO_MISMATCH' | 'BUNDLE_SHAPE_MISMATCH'; message: string } | null {
+export function tensorProblem(meta: TensorMeta, expected: TensorExpectation): ModelProblem | null {
   const { kind } = expected;
   if (!expected.types.includes(meta.type)) {
     return { code: 'BUNDLE_IO_MISMATCH', message: `${kind} '${meta.name}' is ${meta.type}, expected ${expected.types.join(' or ')}` };
@@ -93,18 +93,52 @@ export function tensorProblem(meta: TensorMeta, expected: TensorExpectation): { 
   return mismatch ? { code: 'BUNDLE_SHAPE_MISMATCH', message: `${kind} '${meta.name}' has shape ${showDims(shape)}, expected ${showDims(want)} (${expected.meaning})` } : null;
 }
 
+export interface ModelProblem {
+  code: 'BUNDLE_IO_MISMATCH' | 'BUNDLE_SHAPE_MISMATCH';
+  message: string;
+}
+
+/** How one model meets its expectations: the names it resolves to, and what is wrong per tensor. */
+export interface ModelExamination {
+  /** Resolved names, in the order of the expectations; null when they could not be resolved. */
+  names: string[] | null;
+  /** Per expectation: its problem, or null. */
+  tensors: Array<ModelProblem | null>;
+  /** A problem of the model as a whole (names, inputs nobody feeds), or null. */
+  problem: ModelProblem | null;
+}
+
+/** Resolves the tensor names of one model and checks their types and shapes, without throwing. */
+export function examineModel(model: ModelTensors, expected: readonly TensorExpectation[]): ModelExamination {
+  let names: string[];
+  try {
+    names = resolveTensorNames(model, expected);
+  } catch (error) {
+    if (!(error instanceof TensorNameError)) throw error;
+    return { names: null, tensors: expected.map(() => null), problem: { code: 'BUNDLE_IO_MISMATCH', message: error.message } };
+  }
+  const tensors = expected.map((want, i) => {
+    const meta = model.tensorMeta(want.kind, names[i]);
+    return meta ? tensorProblem(meta, want) : { code: 'BUNDLE_IO_MISMATCH' as const, message: `${want.kind} '${names[i]}' is not a tensor` };
+  });
+  // The runtime feeds only the inputs it knows; any other input would fail at the first run.
+  const fed = names.filter((_, i) => expected[i].kind === 'input');
+  const unfed = model.inputNames.filter((name) => !fed.includes(name));
+  const problem: ModelProblem | null = unfed.length === 0 ? null : {
+    code: 'BUNDLE_IO_MISMATCH',
+    message: `input${unfed.length > 1 ? 's' : ''} ${unfed.map((n) => `'${n}'`).join(', ')} would not be fed: the runtime feeds ${expected.filter((e) => e.kind === 'input').map((e, i) => `${e.field} (${fed[i]})`).join(', ')}`,
+  };
+  return { names, tensors, problem };
+}
+
 /**
  * Resolves the tensor names of one model and checks their types and shapes; returns the names in
  * the order of `expected`.
  * @throws BundleError BUNDLE_IO_MISMATCH or BUNDLE_SHAPE_MISMATCH, naming the model's file.
  */
 export function checkModel(model: ModelTensors, expected: readonly TensorExpectation[]): string[] {
-  const names = resolveTensorNames(model, expected);
-  expected.forEach((want, i) => {
-    const meta = model.tensorMeta(want.kind, names[i]);
-    if (!meta) throw new BundleError('BUNDLE_IO_MISMATCH', model.file, `${want.kind} '${names[i]}' is not a tensor`);
-    const problem = tensorProblem(meta, want);
-    if (problem) throw new BundleError(problem.code, model.file, problem.message);
-  });
-  return names;
+  const { names, tensors, problem } = examineModel(model, expected);
+  const first = problem ?? tensors.find((p) => p !== null);
+  if (first) throw new BundleError(first.code, model.file, first.message);
+  return names!;
 }

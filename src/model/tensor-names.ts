@@ -4,7 +4,6 @@
  * on purpose: two tensors that could both be meant (a unet's sample and cond, both [B,C,h,w]) are
  * never told apart by guessing; the error then asks for the names.
  */
-import { BundleError } from './errors.js';
 import type { OnnxModel } from './onnx-model.js';
 
 export type TensorKind = 'input' | 'output';
@@ -37,17 +36,20 @@ export function describeTensors(model: ModelTensors, kind: TensorKind, names: re
   }).join(', ');
 }
 
+/** Thrown by resolveTensorNames: why a role has no tensor, naming the manifest field and the model's tensors. */
+export class TensorNameError extends Error {}
+
 /**
  * The tensor name of each role, in order. Names the manifest gives claim their tensors first, so
  * that e.g. a given sample input leaves one candidate for cond.
- * @throws BundleError BUNDLE_IO_MISMATCH naming the file, the manifest field and the model's tensors.
+ * @throws TensorNameError
  */
 export function resolveTensorNames(model: ModelTensors, roles: readonly TensorRole[]): string[] {
   const claimed = new Set<string>();
   for (const role of roles) {
     if (role.given === undefined) continue;
     if (!namesOf(model, role.kind).includes(role.given)) {
-      throw new BundleError('BUNDLE_IO_MISMATCH', model.file, `has no ${role.kind} tensor '${role.given}', which ${role.field} names (${role.kind}s: ${namesOf(model, role.kind).join(', ') || 'none'})`);
+      throw new TensorNameError(`has no ${role.kind} tensor '${role.given}', which ${role.field} names (${role.kind}s: ${namesOf(model, role.kind).join(', ') || 'none'})`);
     }
     claimed.add(`${role.kind}:${role.given}`);
   }
@@ -65,7 +67,7 @@ function resolveOne(model: ModelTensors, role: TensorRole, claimed: Set<string>)
     const why = candidates.length === 0
       ? `has no ${role.kind} that can be ${role.field} (${role.kind}s: ${describeTensors(model, role.kind)})`
       : `cannot tell which ${role.kind} is ${role.field}: ${describeTensors(model, role.kind, candidates)} could be; name it with ${role.field} in the manifest`;
-    throw new BundleError('BUNDLE_IO_MISMATCH', model.file, why);
+    throw new TensorNameError(why);
   }
   claimed.add(`${role.kind}:${name}`);
   return name;
