@@ -19,6 +19,10 @@ export interface LiveOptions {
   streams: number;
   fps: number;
   size: { width: number; height: number };
+  /** The lavfi graph every source plays; default testsrc2 at `size` and `fps` (moving: every frame is inferred). */
+  graph?: string;
+  /** Motion gating on (still frames reuse the last result); default off, so that every frame is inferred. */
+  motionGate?: boolean;
   bundleDir: string;
   editor: string;
   configFile?: string;
@@ -34,8 +38,11 @@ export interface LiveResult {
   streams: number;
   source: string;
   seconds: number;
-  /** Frames processed per second, all streams together (serve's counter). */
+  /** Frames processed per second, all streams together (serve's counter): inferred + reused. */
   fps: number;
+  /** Of those, frames that went through the engine, and frames that carried an earlier result (motion gating). */
+  inferred_per_s: number;
+  reused_per_s: number;
   /** Frames the client received per second. */
   client_fps: number;
   /** Capture -> client receive. */
@@ -68,7 +75,7 @@ export interface LiveResult {
 }
 
 function sourceUrl(options: LiveOptions): string {
-  return `lavfi:testsrc2=size=${options.size.width}x${options.size.height}:rate=${options.fps}`;
+  return `lavfi:${options.graph ?? `testsrc2=size=${options.size.width}x${options.size.height}:rate=${options.fps}`}`;
 }
 
 async function waitUntilReady(base: string, streams: number, child: CliChild, deadline: number): Promise<void> {
@@ -107,6 +114,7 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
   const url = sourceUrl(options);
   const child = CliChild.start([
     'serve', '--host', '127.0.0.1', '--port', '0', '--bundle', options.bundleDir, '--editor', options.editor, '--log-level', 'info',
+    '--motion-gate', options.motionGate ? 'on' : 'off',
     ...streamIds.flatMap((id) => ['--source', `${id}=${url}`]),
     ...(options.configFile ? ['--config', options.configFile] : []),
   ]);
@@ -142,6 +150,8 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
       source: url,
       seconds: round(seconds, 2),
       fps: perSecond('decorruptor_frames_processed_total'),
+      inferred_per_s: round(perSecond('decorruptor_frames_processed_total') - perSecond('decorruptor_frames_reused_total'), 2),
+      reused_per_s: perSecond('decorruptor_frames_reused_total'),
       client_fps: round(frames.length / seconds, 2),
       latency: summarizeLatency(frames.map((f) => f.captureToReceiveMs)),
       send_latency: summarizeLatency(frames.map((f) => f.captureToSendMs)),

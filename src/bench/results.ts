@@ -8,13 +8,15 @@ import type { CeilingResult } from './ceiling.js';
 import type { LiveResult } from './live.js';
 import type { MachineInfo } from './machine.js';
 import type { ReplayScenarioResult } from './replay.js';
+import type { ReplayHdResult } from './replay-hd.js';
+import type { StaticStreamsResult } from './static-streams.js';
 
-export const SCENARIOS = ['ceiling', 'replay', 'live', 'multi'] as const;
+export const SCENARIOS = ['ceiling', 'replay', 'replay_hd', 'live', 'multi', 'static'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type TargetStatus = 'met' | 'missed' | 'not measured';
 
-export type TargetId = 'efficiency' | 'live_p95' | 'ratio_dpm20_cm4' | 'overload_bounded';
+export type TargetId = 'efficiency' | 'replay_hd_efficiency' | 'live_p95' | 'ratio_dpm20_cm4' | 'overload_bounded' | 'static_p95';
 
 export interface TargetCheck {
   /** Stable key (the name is for people). */
@@ -63,6 +65,10 @@ export interface BenchResults {
     details: LiveResult | null;
   };
   multi: MultiStreamPoint[];
+  /** Real-size footage: 1280x720 H.264 through `run`, against ffmpeg's decode-only speed of the file. */
+  replay_hd: ReplayHdResult | null;
+  /** Many live cameras on quiet scenes with motion gating on. */
+  static_streams: StaticStreamsResult | null;
   rss_mb: Record<string, number | null>;
   /** Median ms of one frame message's JPEG work (source + edited), measured in the bench process. */
   jpeg_ms_per_frame: number | null;

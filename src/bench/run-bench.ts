@@ -12,6 +12,8 @@ import { measureLive, type LiveResult } from './live.js';
 import { busyMachineWarning, describeMachine } from './machine.js';
 import { readPeakRssMb } from './memory.js';
 import { measureReplay, type ReplayScenarioResult } from './replay.js';
+import { HD_SIZE, measureReplayHd, type ReplayHdResult } from './replay-hd.js';
+import { measureStaticStreams, type StaticStreamsResult } from './static-streams.js';
 import { evaluateTargets } from './report.js';
 import type { BenchResults, MultiStreamPoint, Scenario } from './results.js';
 import { finiteOrNull, ratio } from './stats.js';
@@ -21,6 +23,10 @@ import { ensureTestVideo } from './test-video.js';
 export interface BenchProfile {
   ceiling: { warmupBatches: number; rounds: number; batchesPerRound: number };
   replay: { frames: number; width: number; height: number };
+  /** Frames of the 1280x720 clip of replay_hd. */
+  replayHd: { frames: number };
+  /** Live quiet-scene streams with motion gating. */
+  static: { streams: number; warmupSeconds: number; seconds: number };
   live: { warmupSeconds: number; seconds: number };
   multi: { streams: number[]; warmupSeconds: number; seconds: number };
   jpegRuns: number;
@@ -29,6 +35,8 @@ export interface BenchProfile {
 export const FULL_PROFILE: BenchProfile = {
   ceiling: { warmupBatches: 6, rounds: 5, batchesPerRound: 6 },
   replay: { frames: 600, width: 320, height: 240 },
+  replayHd: { frames: 500 },
+  static: { streams: 8, warmupSeconds: 5, seconds: 30 },
   live: { warmupSeconds: 5, seconds: 60 },
   // 3 x 30 fps is the load the CPU frame-rate target is sized for; 4 overloads on purpose.
   multi: { streams: [2, 3, 4], warmupSeconds: 5, seconds: 30 },
@@ -38,6 +46,8 @@ export const FULL_PROFILE: BenchProfile = {
 export const QUICK_PROFILE: BenchProfile = {
   ceiling: { warmupBatches: 4, rounds: 3, batchesPerRound: 2 },
   replay: { frames: 240, width: 320, height: 240 },
+  replayHd: { frames: 150 },
+  static: { streams: 8, warmupSeconds: 2, seconds: 5 },
   live: { warmupSeconds: 2, seconds: 10 },
   multi: { streams: [2, 4], warmupSeconds: 2, seconds: 5 },
   jpegRuns: 20,
@@ -128,22 +138,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const cm4Fps = ceilings.cm4?.fps ?? null;
   const dpm20Fps = ceilings.dpm20?.fps ?? null;
 
+  // What every `run` and every `serve` the bench starts has in common.
+  const runSettings = { bundleDir: options.model.bundle, editor: cm, batch: options.batch, configFile: options.configFile, workDir: options.workDir, timeoutMs: 600_000 };
+  const serveSettings = { fps: LIVE_FPS, size: LIVE_SIZE, bundleDir: options.model.bundle, editor: cm, configFile: options.configFile, readyTimeoutMs: 120_000 };
+
   // ---- 2. replay ----
   let replay: ReplayScenarioResult | null = null;
   let video: string | null = null;
   if (scenarios.has('replay')) {
     video = await ensureTestVideo({ dir: options.workDir, frames: profile.replay.frames, width: profile.replay.width, height: profile.replay.height, fps: LIVE_FPS });
     log(`replay: decorruptor run on ${video} (decoded to ${inputSize.width}x${inputSize.height}), editor ${cm}, batch ${options.batch}`);
-    replay = await measureReplay({
-      video,
-      bundleDir: options.model.bundle,
-      editor: cm,
-      batch: options.batch,
-      configFile: options.configFile,
-      workDir: options.workDir,
-      timeoutMs: 600_000,
-    });
+    replay = await measureReplay({ ...runSettings, video });
     log(`  ${replay.fps} frames/s steady state (the command's own figure, start-up included: ${replay.command_fps ?? '-'})`);
+  }
+
+  // ---- 2b. real-size replay ----
+  let replayHd: ReplayHdResult | null = null;
+  if (scenarios.has('replay_hd')) {
+    log(`replay_hd: decorruptor run on a ${HD_SIZE.width}x${HD_SIZE.height} H.264 clip of ${profile.replayHd.frames} frames, and ffmpeg decoding it alone`);
+    replayHd = await measureReplayHd({ ...runSettings, frames: profile.replayHd.frames, cm4CeilingFps: cm4Fps });
+    log(`  ${replayHd.fps} frames/s (decode alone ${replayHd.decode_fps}), efficiency ${replayHd.efficiency ?? '-'}`);
   }
 
   // ---- 3. live, 4. multi-stream ----
@@ -154,21 +168,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (!scenarios.has(isLive ? 'live' : 'multi')) continue;
     const timing = isLive ? profile.live : profile.multi;
     log(`${isLive ? 'live' : 'multi'}: decorruptor serve, ${streams} x ${LIVE_FPS} fps lavfi, editor ${cm}, ${timing.seconds} s after ${timing.warmupSeconds} s warm-up`);
-    const result = await measureLive({
-      streams,
-      fps: LIVE_FPS,
-      size: LIVE_SIZE,
-      bundleDir: options.model.bundle,
-      editor: cm,
-      configFile: options.configFile,
-      warmupSeconds: timing.warmupSeconds,
-      seconds: timing.seconds,
-      readyTimeoutMs: 120_000,
-    });
+    const result = await measureLive({ ...serveSettings, streams, warmupSeconds: timing.warmupSeconds, seconds: timing.seconds });
     liveRuns.push(result);
     log(`  ${result.fps} frames/s, p95 ${result.latency.p95_ms} ms, ${result.drops_per_s} drops/s`);
   }
   const live = liveRuns.find((r) => r.streams === 1) ?? null;
+
+  // ---- 5. quiet scenes, motion gating ----
+  let staticStreams: StaticStreamsResult | null = null;
+  if (scenarios.has('static')) {
+    log(`static: decorruptor serve, ${profile.static.streams} x ${LIVE_FPS} fps quiet scenes, motion gating on, ${profile.static.seconds} s after ${profile.static.warmupSeconds} s warm-up`);
+    staticStreams = await measureStaticStreams({ ...serveSettings, ...profile.static });
+    log(`  in ${staticStreams.frames_in_per_s} / inferred ${staticStreams.inferred_per_s} frames/s, p95 ${staticStreams.p95_ms} ms, ${staticStreams.drops_per_s} drops/s`);
+  }
 
   let jpegMs: number | null = null;
   if (scenarios.has('live') || scenarios.has('multi')) {
@@ -180,6 +192,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     ceiling_cm4: ceilings.cm4?.peak_rss_mb ?? null,
     ceiling_dpm20: ceilings.dpm20?.peak_rss_mb ?? null,
     replay_run_process: replay?.peak_rss_mb ?? null,
+    replay_hd_run_process: replayHd?.details.peak_rss_mb ?? null,
+    serve_process_static_streams: staticStreams?.details.peak_rss_mb ?? null,
   };
   for (const r of liveRuns) rss[`serve_process_${r.streams}_stream${r.streams > 1 ? 's' : ''}`] = r.peak_rss_mb;
   rss.bench_process = readPeakRssMb('self');
@@ -216,6 +230,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       details: live,
     },
     multi: liveRuns.map(multiPoint),
+    replay_hd: replayHd,
+    static_streams: staticStreams,
     rss_mb: rss,
     jpeg_ms_per_frame: jpegMs,
     machine,

@@ -22,6 +22,8 @@ function liveResult(streams: number, p95: number, trend: number, drops: number):
     source: 'lavfi:testsrc2=size=320x240:rate=30',
     seconds: 10,
     fps: 30 * streams,
+    inferred_per_s: 30 * streams,
+    reused_per_s: 0,
     client_fps: 30 * streams,
     latency: { p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 1.2, max_ms: p95 * 1.5, samples: 300 },
     send_latency: { p50_ms: p95 / 2 - 1, p95_ms: p95 - 1, p99_ms: p95, max_ms: p95, samples: 300 },
@@ -57,6 +59,8 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
     replay: { fps: null, efficiency: null, video: null, details: null },
     live: { p50_ms: null, p95_ms: null, p99_ms: null, drops_per_s: null, latency_measured_as: 'capture (serve reads the frame off ffmpeg) -> ws client receive', details: null },
     multi: [],
+    replay_hd: null,
+    static_streams: null,
     rss_mb: { bench_process: 120 },
     jpeg_ms_per_frame: null,
     machine: MACHINE,
@@ -100,7 +104,9 @@ describe('results shape', () => {
 describe('targets', () => {
   it('judges each target, and "not measured" when its scenario did not run', () => {
     const statuses = (r: BenchResults) => Object.fromEntries(r.targets.map((t) => [t.id, t.status]));
-    assert.deepEqual(statuses(results()), { efficiency: 'not measured', live_p95: 'not measured', ratio_dpm20_cm4: 'not measured', overload_bounded: 'not measured' });
+    assert.deepEqual(statuses(results()), {
+      efficiency: 'not measured', replay_hd_efficiency: 'not measured', live_p95: 'not measured', ratio_dpm20_cm4: 'not measured', overload_bounded: 'not measured', static_p95: 'not measured',
+    });
 
     const live1 = liveResult(1, 40, 1.0, 0);
     const r = results({
@@ -109,7 +115,9 @@ describe('targets', () => {
       live: { ...results().live, p95_ms: 40, details: live1 },
       multi: [point(live1), point(liveResult(4, 400, 2.5, 60))],
     });
-    assert.deepEqual(statuses(r), { efficiency: 'met', live_p95: 'met', ratio_dpm20_cm4: 'missed', overload_bounded: 'missed' });
+    assert.deepEqual(statuses(r), {
+      efficiency: 'met', replay_hd_efficiency: 'not measured', live_p95: 'met', ratio_dpm20_cm4: 'missed', overload_bounded: 'missed', static_p95: 'not measured',
+    });
     assert.match(r.targets.find((t) => t.id === 'overload_bounded')!.value, /60 drops\/s/);
   });
 });
@@ -136,5 +144,24 @@ describe('formatReport', () => {
 
   it('formatTable pads columns to the widest cell', () => {
     assert.equal(formatTable([['a', 'bb', 'c'], ['ccc', 'd', 'e']]), 'a    bb  c\nccc  d   e');
+  });
+});
+
+describe('real-size replay and quiet scenes', () => {
+  it('replay_hd efficiency is judged against the lower of decode speed and the ceiling; static p95 against the live target', () => {
+    const live = liveResult(8, 90, 1, 0);
+    const r = results({
+      replay_hd: { width: 1280, height: 720, fps: 60, decode_fps: 70, efficiency: 60 / 70, video: 'hd.mp4', details: { fps: 60, frames: 500, timed_frames: 468, seconds: 7.8, command_fps: 55, stages_ms_per_batch: {} as never, peak_rss_mb: 250 } },
+      static_streams: { streams: 8, frames_in_per_s: 240, inferred_per_s: 12, reused_per_s: 228, p95_ms: 90, drops_per_s: 0, details: live },
+    });
+    const hd = r.targets.find((t) => t.id === 'replay_hd_efficiency')!;
+    assert.equal(hd.status, 'met');
+    assert.equal(hd.value, '0.86');
+    assert.equal(r.targets.find((t) => t.id === 'static_p95')!.status, 'met');
+    const text = formatReport(r);
+    assert.match(text, /replay_hd .*1280x720 H\.264/);
+    assert.match(text, /static .*8 x 30 fps quiet scenes.*inferred 12\.0 frames\/s/);
+    const slow = results({ static_streams: { streams: 8, frames_in_per_s: 240, inferred_per_s: 100, reused_per_s: 140, p95_ms: 400, drops_per_s: 3, details: live } });
+    assert.equal(slow.targets.find((t) => t.id === 'static_p95')!.status, 'missed');
   });
 });

@@ -193,3 +193,19 @@ describe('fairMergeAll (inputs added at run time)', () => {
     });
   });
 });
+
+describe('fairMerge with fillBatches (replay)', () => {
+  it('a demand waits up to maxWaitMs for a fuller batch, even when frames are waiting and every input is in it', () => {
+    marbleScheduler().run(({ hot, expectObservable }) => {
+      const only = hot('  -12--34567-------|', a);
+      const ready = hot(' ---r------r-------');
+      // Without fillBatches the first demand would take [a1, a2] at once (frame 3).
+      // The first demand (3) waits; the batch fills at 6. The second (10) waits its 3 frames for a
+      // fourth frame that does not come, then sends the three it has (13).
+      expectObservable(fairMerge([only], { ready$: ready, maxBatch: 4, maxWaitMs: 3, fillBatches: true })).toBe('------x------y---|', {
+        x: [a[1], a[2], a[3], a[4]],
+        y: [a[5], a[6], a[7]],
+      });
+    });
+  });
+});

@@ -14,9 +14,12 @@ Measures, one scenario after another (docs/benchmarks.md explains each and how t
   ceiling  InferenceEngine.infer on synthetic frames, 2 batches in flight: classifier only,
            CM-4 + ensemble, DPM-20 + ensemble; the DPM-20 / CM-4 per-frame cost ratio
   replay   'decorruptor run' on a generated testsrc2 video; efficiency = replay / CM-4 ceiling
+  replay_hd  'decorruptor run' on a 1280x720 H.264 clip, and ffmpeg decoding it alone;
+           efficiency = run / min(decode-only, CM-4 ceiling)
   live     'decorruptor serve' with one 30 fps lavfi source and a ws client: capture -> client
-           receive latency p50/p95/p99, drops/s
-  multi    the same with 2 and 4 sources: processed fps, p95, drops/s
+           receive latency p50/p95/p99, drops/s (motion gating off: every frame is inferred)
+  multi    the same with 2, 3 and 4 sources: processed fps, p95, drops/s
+  static   8 x 30 fps quiet scenes with motion gating on: frames in / inferred, p95, drops/s
 plus peak RSS of every process and a per-stage time breakdown. Prints a table on stdout, progress
 on stderr, and writes the results as JSON.
 
