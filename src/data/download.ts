@@ -1,17 +1,17 @@
 /**
  * Fetches the official CIFAR-10 binary archive and unpacks it into <dataDir>/cifar-10-batches-bin,
- * with node's fetch, zlib's gunzip and our own tar reader: no dependency, no `tar` binary. The
+ * with node's fetch and node-tar (which also gunzips), streaming: no `tar` binary. The
  * files land in a temporary folder first and are moved into place once all are there and valid,
  * so an interrupted download never leaves a half-filled folder that findCifar10Dir would accept.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline as pipeStreams, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { CIFAR10_FILES, loadCifar10 } from './cifar10.js';
 import { CIFAR10_HOWTO, DataError } from './errors.js';
-import { TarReader } from './tar.js';
+import { readTar, type ReadTarOptions } from './tar.js';
 
 export const CIFAR10_ARCHIVE_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 /** Folder name inside the archive, kept as the folder name on disk. */
@@ -62,9 +62,10 @@ export async function downloadCifar10(options: DownloadCifar10Options): Promise<
         callback(null, chunk);
       },
     });
-    await pipeline(body, meter, createGunzip(), cifarExtractor(staging)).catch((error: unknown) => {
+    // A network error reaches readTar as an error of the metered stream (pipeStreams forwards it).
+    const metered = pipeStreams(body, meter, () => {});
+    await readTar(metered, cifarEntries(staging)).catch((error: unknown) => {
       if (error instanceof DataError) throw error;
-      if (isZlibError(error)) throw new DataError('ARCHIVE_INVALID', `${url}: not a valid gzip archive (${(error as Error).message})`, { cause: error });
       throw downloadFailed(url, `transfer cut after ${received} bytes (${describeFetchError(error, stall)})`, error);
     });
     await verifyExtracted(staging, url);
@@ -83,20 +84,17 @@ export async function downloadCifar10(options: DownloadCifar10Options): Promise<
  */
 export async function extractCifar10Archive(archive: Readable, folder: string): Promise<void> {
   await mkdir(folder, { recursive: true });
-  await pipeline(archive, createGunzip(), cifarExtractor(folder)).catch((error: unknown) => {
-    if (isZlibError(error)) throw new DataError('ARCHIVE_INVALID', `not a valid gzip archive (${(error as Error).message})`, { cause: error });
-    throw error;
-  });
+  await readTar(archive, cifarEntries(folder));
   await verifyExtracted(folder, 'archive');
 }
 
 const WANTED = new Set<string>(CIFAR10_FILES);
 
-function cifarExtractor(folder: string): TarReader {
-  return new TarReader({
+function cifarEntries(folder: string): ReadTarOptions {
+  return {
     want: (header) => header.type === 'file' && WANTED.has(path.posix.basename(header.name)),
-    onEntry: (entry) => writeFile(path.join(folder, path.posix.basename(entry.name)), entry.data),
-  });
+    onEntry: (header, body) => pipeline(body, createWriteStream(path.join(folder, path.posix.basename(header.name)))),
+  };
 }
 
 /** Every expected file is there and each split reads cleanly. */
@@ -141,11 +139,6 @@ function describeFetchError(error: unknown, stall: StallWatch): string {
   if (stall.stalled) return `no data for ${stall.timeoutMs / 1000} s`;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   return cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
-}
-
-function isZlibError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 function downloadFailed(url: string, why: string, cause?: unknown): DataError {

@@ -1,4 +1,4 @@
-/** Data sets on disk: CIFAR-10 (official binary format), its download, and the tar reader it needs. */
+/** Data sets on disk: CIFAR-10 (official binary format), its download, and the tar reading it needs (node-tar). */
 export {
   CIFAR10_DIR_ENV,
   CIFAR10_FILES,
@@ -16,5 +16,5 @@ export {
   type Cifar10Split,
 } from './cifar10.js';
 export { CIFAR10_ARCHIVE_URL, CIFAR10_FOLDER, downloadCifar10, extractCifar10Archive, type DownloadCifar10Options, type DownloadProgress } from './download.js';
-export { TarReader, type TarEntry, type TarEntryType, type TarHeader, type TarReaderOptions } from './tar.js';
+export { readTar, type ReadTarOptions, type TarEntryType, type TarHeader } from './tar.js';
 export { CIFAR10_HOWTO, DataError, type DataErrorCode } from './errors.js';
