@@ -8,12 +8,12 @@
 import type { Logger } from '../log/logger.js';
 import type { FrameSink } from './types.js';
 
-type SinkEvent = Exclude<keyof FrameSink, 'name' | 'close'>;
+type SinkEvent = Exclude<keyof FrameSink, 'name' | 'close' | 'backpressure'>;
 
 /** A sink that keeps failing is logged once every this many failures, not on every frame. */
 const LOG_EVERY_N_FAILURES = 100;
 
-export interface FannedOutSink extends Required<Omit<FrameSink, 'close'>> {
+export interface FannedOutSink extends Required<Omit<FrameSink, 'close' | 'backpressure'>> {
   /** Calls that threw, per sink name. */
   readonly failures: ReadonlyMap<string, number>;
 }

@@ -19,6 +19,12 @@ export interface FrameSink {
   dropped?(streamId: string, count: number): void;
   /** A source changed state (running, reconnecting, ended, error). */
   state?(event: SourceStateEvent): void;
+  /**
+   * For a sink that must lose no frame of a replay and can fall behind (a video encoder):
+   * undefined while it can take more, else a promise that resolves once it can. The replay role
+   * holds the source back meanwhile (src/flow/release-gate.ts); live roles never wait on it.
+   */
+  backpressure?(): Promise<void> | undefined;
   /** Flushes and releases what the sink holds; called once, after the flow has stopped. */
   close?(): Promise<void>;
 }

@@ -49,6 +49,8 @@ export interface EncodeOptions {
   codec?: string;
   /** Output pixel format (e.g. 'yuv420p' for players); default: ffmpeg's closest lossless match for rgb24. */
   pixelFormat?: string;
+  /** Extra input options placed before `-i pipe:0`, e.g. ['-use_wallclock_as_timestamps', '1']. */
+  inputArgs?: readonly string[];
   /** Extra output options placed before the output file, e.g. ['-crf', '18']. */
   outputArgs?: readonly string[];
   /** Replace an existing output file (default true). */
@@ -64,11 +66,12 @@ const STDERR_TAIL_LINES = 20;
 
 /** The ffmpeg command line (without the binary) for an encode. */
 export function encodeArgv(options: EncodeOptions): string[] {
-  const { output, width, height, codec = 'ffv1', pixelFormat, outputArgs = [], overwrite = true } = options;
+  const { output, width, height, codec = 'ffv1', pixelFormat, inputArgs = [], outputArgs = [], overwrite = true } = options;
   return [
     '-hide_banner', '-nostats', '-loglevel', 'warning',
     overwrite ? '-y' : '-n',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-video_size', `${width}x${height}`, '-framerate', fpsToRational(options.fps),
+    ...inputArgs,
     '-i', 'pipe:0',
     '-an',
     '-c:v', codec,
@@ -95,21 +98,32 @@ export function fpsToRational(fps: number | string): string {
   return fps.toFixed(6);
 }
 
-let encoderList: Promise<Set<string>> | undefined;
+/** Runs `ffmpeg -hide_banner ...args` once per process and keeps what `parse` makes of its stdout (a failure is not kept). */
+function askFfmpegOnce<T>(args: readonly string[], parse: (stdout: string) => T): () => Promise<T> {
+  let answer: Promise<T> | undefined;
+  return () => {
+    answer ??= Promise.resolve().then(() => promisify(execFile)(ffmpegBinaries().ffmpegPath, ['-hide_banner', ...args], { maxBuffer: 4 * 1024 * 1024 })).then(
+      ({ stdout }) => parse(stdout),
+      (error: NodeJS.ErrnoException) => {
+        answer = undefined;
+        throw error.code === 'ENOENT'
+          ? new EncodeError('FFMPEG_UNAVAILABLE', '(probe)', 'ffmpeg was not found (install ffmpeg)', { cause: error })
+          : error;
+      },
+    );
+    return answer;
+  };
+}
 
 /** Names of the video encoders this ffmpeg build has (asked once per process). */
-export function videoEncoders(): Promise<Set<string>> {
-  encoderList ??= Promise.resolve().then(() => promisify(execFile)(ffmpegBinaries().ffmpegPath, ['-hide_banner', '-encoders'], { maxBuffer: 4 * 1024 * 1024 })).then(
-    ({ stdout }) => new Set([...stdout.matchAll(/^\s*V\S*\s+(\S+)/gm)].map((m) => m[1])),
-    (error: NodeJS.ErrnoException) => {
-      encoderList = undefined;
-      throw error.code === 'ENOENT'
-        ? new EncodeError('FFMPEG_UNAVAILABLE', '(probe)', 'ffmpeg was not found (install ffmpeg)', { cause: error })
-        : error;
-    },
-  );
-  return encoderList;
-}
+export const videoEncoders = askFfmpegOnce(['-encoders'], (stdout) => new Set([...stdout.matchAll(/^\s*V\S*\s+(\S+)/gm)].map((m) => m[1])));
+
+/**
+ * The option that sets how output frames follow the input's timestamps: `-fps_mode` since
+ * ffmpeg 5.1 (where `-vsync` warns that it is deprecated), `-vsync` in older builds such as the
+ * bundled static one.
+ */
+export const frameSyncOption = askFfmpegOnce(['-h', 'long'], (stdout) => (/^-fps_mode\b/m.test(stdout) ? '-fps_mode' : '-vsync'));
 
 /** The first of `preferred` this ffmpeg can encode with, e.g. pickEncoder(['libx264', 'mpeg4']). */
 export async function pickEncoder(preferred: readonly string[]): Promise<string> {

@@ -207,6 +207,11 @@ export class FrameSource {
     return decodeArgv(this.#plan);
   }
 
+  /** Rate of the frames it emits (the source's own, or the cap it resamples to); undefined when unknown (cameras, network streams). */
+  get fps(): number | undefined {
+    return this.#fps;
+  }
+
   /** Process id of the current ffmpeg, once spawned (tests kill it to simulate a crash). */
   get pid(): number | undefined {
     return this.#run?.process.pid;
