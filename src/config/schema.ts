@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { EDITOR_NOISE_SOURCES } from '../model/noise.js';
 import { ENSEMBLE_MODES } from '../model/types.js';
+import { ANNOTATE_LAYOUTS } from '../sinks/annotate-frame.js';
+import { isLoopbackHost } from './hosts.js';
 import { defaultMode, NETWORK_SCHEMES, sourceKind } from './sources.js';
 
 const KIB = 1024;
@@ -77,6 +79,17 @@ export const serverSchema = z.strictObject({
       token: z.string({ error: 'expected a string' }).min(16, 'must be at least 16 characters').optional(),
     })
     .prefault({}),
+  /**
+   * The stream API (/api/streams: list, add, remove, set corruption; docs/api.md), off by default.
+   * It takes the auth.token; with none it is refused unless `host` is a loopback address.
+   */
+  api: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Largest request body accepted (413 beyond). */
+      maxBodyBytes: z.int().min(1024).max(16 * MIB).default(64 * KIB),
+    })
+    .prefault({}),
   /** Browser origins allowed on /ws; ["*"] allows any. Omitted: same origin only (non-browser clients always pass). */
   allowedOrigins: z.array(z.string().min(1)).optional(),
   /** Largest message a client may send; larger ones close the connection with 1009. */
@@ -95,6 +108,10 @@ export const serverSchema = z.strictObject({
       burst: z.int().positive().max(10_000).default(40),
     })
     .prefault({}),
+}).refine((server) => !server.api.enabled || server.auth.token !== undefined || isLoopbackHost(server.host), {
+  // Anyone who reaches the port could add sources (ffmpeg reads files and URLs) and remove them.
+  message: 'the stream API needs server.auth.token when server.host is not a loopback address',
+  path: ['api', 'enabled'],
 });
 
 export const modelSchema = z.strictObject({
@@ -119,10 +136,51 @@ export const batchingSchema = z.strictObject({
   maxWaitMs: z.number().min(0).max(10_000).default(15),
 });
 
+/** The labels burned into annotated frames; side-by-side puts the edited frame next to the original. */
+const annotateLayoutSchema = z.enum(ANNOTATE_LAYOUTS).default('overlay');
+
+const annotatedVideoSchema = z.strictObject({
+  /** Output file, H.264 (.mp4, .mkv...); replaced if it exists. */
+  path: z.string().min(1),
+  layout: annotateLayoutSchema,
+});
+
+const recordingsSchema = z
+  .strictObject({
+    /** Folder of the segment files (created if missing). */
+    dir: z.string().min(1),
+    segmentSeconds: z.int().min(1).max(3600).default(60),
+    /** Newest segments kept per stream. */
+    retentionSegments: z.int().min(1).max(1_000_000).optional(),
+    /** Segments older than this are deleted. */
+    retentionHours: z.number().positive().max(100_000).optional(),
+    /** Stream ids to record; "*": every stream, those added at run time too. */
+    streams: z.union([z.literal('*'), z.array(sourceIdSchema).min(1)]).default('*'),
+    layout: annotateLayoutSchema,
+  })
+  .refine((r) => r.retentionSegments !== undefined || r.retentionHours !== undefined, {
+    message: 'set retentionSegments or retentionHours (or both): recordings must not fill the disk',
+    path: ['retentionSegments'],
+  });
+
+/** Motion gating per stream (src/flow/motion-gate.ts): still frames carry the last result instead of being inferred. */
+export const motionGateSchema = z.strictObject({
+  /** Unset: on in `serve` (live cameras), off in `run` (every frame of a replay inferred). */
+  enabled: z.boolean().optional(),
+  /** Mean grey-thumbnail change ([0, 1]) from the last inferred frame below which a frame reuses its result. */
+  threshold: z.number().min(0).max(1).default(0.01),
+  /** Longest a result is reused before a frame is inferred anyway. */
+  maxAgeMs: z.int().min(100).max(3_600_000).default(5000),
+});
+
 /** Outputs beyond the dashboard server; each is one FrameSink, built by src/runtime/sinks.ts. */
 export const sinksSchema = z.strictObject({
   /** One JSON line per processed frame ('-': stdout), the format `run --out` writes. */
   jsonl: z.strictObject({ path: z.string().min(1) }).optional(),
+  /** One stream's frames with their labels burned in, as a video (`run --annotate`; docs/integrations.md). */
+  annotatedVideo: annotatedVideoSchema.optional(),
+  /** Rolling annotated segment files of chosen streams, with retention (docs/integrations.md). */
+  recordings: recordingsSchema.optional(),
 });
 
 export const dataSchema = z.strictObject({

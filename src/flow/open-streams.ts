@@ -36,9 +36,14 @@ export class AllSourcesFailedError extends Error {
 
 /**
  * Opens every source (all at once: ffprobe runs in parallel) and keeps the config order.
- * @throws the source's own error when the only source fails; AllSourcesFailedError when several all fail.
+ * @throws the source's own error when the only source fails; AllSourcesFailedError when several
+ *   all fail. With `allowNone` (streams may be added later), failures are only reported.
  */
-export async function openStreams<T>(sources: readonly SourceConfig[], open: (source: SourceConfig) => Promise<T>): Promise<OpenedStreams<T>> {
+export async function openStreams<T>(
+  sources: readonly SourceConfig[],
+  open: (source: SourceConfig) => Promise<T>,
+  { allowNone = false }: { allowNone?: boolean } = {},
+): Promise<OpenedStreams<T>> {
   const results = await Promise.allSettled(sources.map((source) => open(source)));
   const opened: T[] = [];
   const failures: SourceFailure[] = [];
@@ -46,7 +51,7 @@ export async function openStreams<T>(sources: readonly SourceConfig[], open: (so
     if (result.status === 'fulfilled') opened.push(result.value);
     else failures.push(sourceFailure(sources[i]!, result.reason));
   });
-  if (opened.length === 0 && failures.length > 0) throw failures.length === 1 ? failures[0]!.error : new AllSourcesFailedError(failures);
+  if (opened.length === 0 && failures.length > 0 && !allowNone) throw failures.length === 1 ? failures[0]!.error : new AllSourcesFailedError(failures);
   return { opened, failures };
 }
 

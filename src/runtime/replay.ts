@@ -8,19 +8,26 @@
 import type { Config, SourceConfig } from '../config/index.js';
 import { ConfiguredStream } from '../flow/configured-stream.js';
 import { FrameFlow } from '../flow/frame-flow.js';
+import { gateReleases, sinksBusy } from '../flow/release-gate.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineInfo, InferenceEngine } from '../model/index.js';
-import { closeSinks, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
+import { annotatedDecodeSize, closeSinks, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
 import { openEngine } from './engine.js';
 import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { configuredSinks } from './sinks.js';
 
+/** The rate an annotated video is written at when the source does not say its own. */
+const REPLAY_FALLBACK_FPS = 25;
+
 export interface ReplayOptions {
   log: Logger;
   /** Sinks beyond the configured ones (a progress bar...). */
   extraSinks?: readonly FrameSink[];
-  /** Decode size; a side left out is the model's input size (the source's configured size is not used). */
+  /**
+   * Decode size; a side left out is the model's input size (the source's configured size is not
+   * used). Neither given and an annotated video configured: the source's own size, capped.
+   */
   decodeSize?: { width?: number; height?: number };
   /** Called once the source is open, with its frame count when ffprobe knows it (for a progress bar). */
   onOpen?: (info: { frameCount?: number; engine: EngineInfo }) => void;
@@ -47,17 +54,23 @@ export async function startReplay(config: Config, options: ReplayOptions): Promi
   const [sourceConfig] = config.sources;
   if (config.sources.length !== 1) throw new Error(`replay runs exactly one source, got ${config.sources.length}`);
 
-  // Sinks first: a bad output path is reported before the model takes seconds to load.
-  const sinks = await configuredSinks(config);
+  // Sinks first: a bad output path is reported before the model takes seconds to load. They ask
+  // for the stream's frame rate only once frames come, by when the source is open.
+  let opened: ConfiguredStream | undefined;
+  const timings = () => ({ fps: opened?.source.fps ?? REPLAY_FALLBACK_FPS });
+  const sinks = await configuredSinks(config, { log, timings });
   const { engine, stream } = await openEngineAndSource(sourceConfig, config, options).catch(async (error: unknown) => {
     await closeSinks(sinks).catch(() => {});
     throw error;
   });
+  opened = stream;
   options.onOpen?.({ frameCount: stream.source.probed?.frameCount, engine: engine.info });
 
   const summary = new RunSummarySink();
   const allSinks = [summary, ...sinks, ...(options.extraSinks ?? [])];
-  const flow = FrameFlow.start({ streams: [stream], engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks: allSinks });
+  // An annotated video is written frame by frame: while its encoder is behind, the source waits.
+  const gated = { source: gateReleases(stream.source, () => sinksBusy(allSinks)), transform: stream.transform };
+  const flow = FrameFlow.start({ streams: [gated], engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks: allSinks });
 
   let interrupted = false;
   const shutdown = once(async () => {
@@ -86,16 +99,21 @@ export async function startReplay(config: Config, options: ReplayOptions): Promi
   };
 }
 
+/**
+ * The decode size: as asked; else, for an annotated video, the source's own (capped: the model
+ * resizes for itself, and a 32x32 video shows nothing); else the model's input size.
+ */
+async function decodeSize(source: SourceConfig, config: Config, asked: ReplayOptions['decodeSize'] = {}, modelSize: { width: number; height: number }): Promise<{ width: number; height: number }> {
+  const { annotatedVideo } = config.sinks;
+  if (annotatedVideo && asked.width === undefined && asked.height === undefined) return annotatedDecodeSize(source.url, annotatedVideo.layout);
+  return { width: asked.width ?? modelSize.width, height: asked.height ?? modelSize.height };
+}
+
 async function openEngineAndSource(source: SourceConfig, config: Config, options: ReplayOptions): Promise<{ engine: InferenceEngine; stream: ConfiguredStream }> {
   const engine = await openEngine(config.model, options.log);
   try {
-    const size = engine.info.inputSize;
-    const stream = await ConfiguredStream.create({
-      ...source,
-      mode: 'replay',
-      width: options.decodeSize?.width ?? size.width,
-      height: options.decodeSize?.height ?? size.height,
-    });
+    const size = await decodeSize(source, config, options.decodeSize, engine.info.inputSize);
+    const stream = await ConfiguredStream.create({ ...source, mode: 'replay', ...size });
     return { engine, stream };
   } catch (error) {
     await engine.close();

@@ -18,6 +18,7 @@ import { closeSinks, dashboardSink, type FrameSink } from '../sinks/index.js';
 import { openEngine } from './engine.js';
 import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
+import { ServeStreams } from './serve-streams.js';
 import { configuredSinks } from './sinks.js';
 import { version } from './version.js';
 
@@ -36,27 +37,23 @@ export interface ServeHandle extends RoleHandle {
 /**
  * Starts serving; resolves once the server listens, the model is loaded and the sources are open.
  * `done` settles when the flow has stopped (stop(), or every source ended) and everything is closed;
- * it rejects with AllSourcesFailedError when every source gave up.
+ * it rejects with AllSourcesFailedError when every source gave up. With the stream API on
+ * (server.api.enabled) streams come and go: only stop() ends it, and failed sources do not fail it.
  * @throws (and closes what it opened) a bad bundle, a port in use, or no source that can be opened.
  */
 export async function startServe(config: Config, options: ServeOptions): Promise<ServeHandle> {
   const { log } = options;
   logFfmpeg(log);
   const sources = effectiveSources(config);
-  const byId = new Map<string, ConfiguredStream>();
+  // With the stream API on, streams come and go: none running is no reason to stop.
+  const apiEnabled = config.server.api.enabled;
+  const live = new ServeStreams(config, log);
   const server = await DashboardServer.create({
     config,
     info: { version, labels: [], model: { loading: true }, corruptions: [...CORRUPTION_TYPES] },
     log,
     streams: sources.map(sourceDescriptor),
-    handlers: {
-      setCorruption: (streamId, corruption) => {
-        const stream = byId.get(streamId);
-        // A configured stream that failed to open has nothing to corrupt: refuse rather than pretend.
-        if (stream === undefined) throw new Error(`stream "${streamId}" is not running`);
-        stream.setCorruption(corruption);
-      },
-    },
+    handlers: live.handlers,
   });
   const opened: Array<{ close(): Promise<void> }> = [server];
   // Whatever fails during start-up closes what is already open, or the process never exits.
@@ -75,18 +72,25 @@ export async function startServe(config: Config, options: ServeOptions): Promise
     server.setModelReady(true);
 
     // One source that cannot be opened is shown as failed; the others carry on.
-    const { opened: streams, failures } = await openStreams(sources, async (source) => {
-      const resolved = await resolveSource(source, config, log);
-      return ConfiguredStream.create(resolved.config, { label: resolved.label });
-    });
+    const { opened: streams, failures } = await openStreams(
+      sources,
+      async (source) => {
+        const resolved = await resolveSource(source, config, log);
+        return ConfiguredStream.create(resolved.config, { label: resolved.label });
+      },
+      { allowNone: apiEnabled },
+    );
     for (const failure of failures) server.setStreamState(failure.sourceId, failedSourceUpdate(failure));
-    for (const stream of streams) byId.set(stream.source.id, stream);
+    live.opened(streams, failures.map((f) => f.sourceId));
     describeSources(streams, log);
 
-    const sinks = [dashboardSink(server), ...(await configuredSinks(config)), ...(options.extraSinks ?? [])];
-    const flow = FrameFlow.start({ streams, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks });
+    const sinks = [dashboardSink(server), ...(await configuredSinks(config, { log, timings: (id) => live.timing(id) })), ...(options.extraSinks ?? [])];
+    const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks });
+
+    live.attach({ flow, server });
 
     const shutdown = once(async () => {
+      live.detach();
       await flow.stop();
       // A sink that cannot flush is reported; the server and the engine are closed all the same.
       await closeSinks(sinks).catch((error: unknown) => log.error('a sink failed to close', { error: (error as Error).message }));
@@ -97,8 +101,9 @@ export async function startServe(config: Config, options: ServeOptions): Promise
       try {
         await flow.done;
         log.info('frame flow stopped');
-        // Every source gave up (none ended normally): fail, so that a supervisor sees it.
-        if (flow.sourceErrors.length === streams.length) {
+        // Every source gave up (none ended normally): fail, so that a supervisor sees it. (With
+        // the stream API the flow runs until stop(), whatever its streams did.)
+        if (!apiEnabled && flow.sourceErrors.length === streams.length) {
           throw new AllSourcesFailedError([...failures, ...flow.sourceErrors.map((e) => sourceFailure({ id: e.sourceId ?? '?', url: e.url }, e))]);
         }
       } finally {

@@ -21,6 +21,13 @@ export interface ClientHubOptions {
   log: Logger;
 }
 
+export interface CorruptionRefusal {
+  code: Extract<ClientErrorCode, 'UNSUPPORTED' | 'UNKNOWN_STREAM' | 'REJECTED'>;
+  message: string;
+  /** What the handler threw (REJECTED). */
+  cause?: unknown;
+}
+
 /** WebSocket close codes used by the server (1009 for oversize messages is sent by ws itself). */
 export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_GOING_AWAY = 1001;
@@ -146,17 +153,27 @@ export class ClientHub {
   }
 
   async #setCorruption(client: ClientConnection, streamId: string, corruption: string | null): Promise<void> {
+    const refusal = await this.applyCorruption(streamId, corruption);
+    if (refusal) this.#refuse(client, refusal.code, refusal.message, 'set-corruption');
+  }
+
+  /**
+   * Changes a stream's corruption through the pipeline's handler and tells every client; the
+   * refusal when it cannot be done (the /ws request and the stream API both come here).
+   */
+  async applyCorruption(streamId: string, corruption: string | null): Promise<CorruptionRefusal | undefined> {
     const handler = this.#options.handlers.setCorruption;
-    if (handler === undefined) return this.#refuse(client, 'UNSUPPORTED', 'this server does not change corruptions', 'set-corruption');
-    if (!this.#options.streams.has(streamId)) return this.#refuse(client, 'UNKNOWN_STREAM', `no stream "${streamId}"`, 'set-corruption');
+    if (handler === undefined) return { code: 'UNSUPPORTED', message: 'this server does not change corruptions' };
+    if (!this.#options.streams.has(streamId)) return { code: 'UNKNOWN_STREAM', message: `no stream "${streamId}"` };
     try {
       await handler(streamId, corruption);
     } catch (error) {
-      return this.#refuse(client, 'REJECTED', (error as Error).message ?? String(error), 'set-corruption');
+      return { code: 'REJECTED', message: (error as Error).message ?? String(error), cause: error };
     }
     // Clients that connect later get it in their hello; everyone's picker shows it now, not just the asker's.
     this.#options.streams.setCorruption(streamId, corruption);
     this.broadcast({ type: 'corruption', streamId, corruption });
+    return undefined;
   }
 
   #refuse(client: ClientConnection, code: ClientErrorCode, message: string, forType?: string): void {

@@ -20,6 +20,7 @@ import { ServiceMetrics } from './metrics.js';
 import { type HelloMessage, PROTOCOL_VERSION } from './protocol.js';
 import { StaticFiles } from './static-files.js';
 import { redactUrlsInText } from './redact.js';
+import { createStreamApi } from './stream-api.js';
 import { StreamRegistry } from './stream-registry.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { ServerHandlers, ServerInfo, StreamDescriptor, StreamStateUpdate } from './types.js';
@@ -96,7 +97,15 @@ export class DashboardServer {
     });
     // JPEGs do not compress; deflate would only cost CPU and memory per client.
     this.#wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: server.maxPayloadBytes, clientTracking: false });
-    this.#http = createServer(createRequestHandler({ staticFiles, metrics: this.#metrics, readiness: () => this.readiness(), log: this.#log }));
+    const api = createStreamApi({
+      server,
+      streams: this.#streams,
+      handlers: this.#handlers,
+      applyCorruption: (streamId, corruption) => this.#hub.applyCorruption(streamId, corruption),
+      closing: () => this.#closing,
+      log: this.#log,
+    });
+    this.#http = createServer(createRequestHandler({ staticFiles, metrics: this.#metrics, readiness: () => this.readiness(), log: this.#log, api }));
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
@@ -171,7 +180,10 @@ export class DashboardServer {
   addStream(stream: StreamDescriptor): void {
     const isNew = !this.#streams.has(stream.id);
     this.#streams.ensure(stream);
-    if (isNew) this.#hub.broadcast({ type: 'state', streamId: stream.id, state: 'starting', at: Date.now() });
+    if (!isNew) return;
+    this.#hub.broadcast({ type: 'state', streamId: stream.id, state: 'starting', at: Date.now() });
+    // The hello carries its URL and corruption choices (as removeStream's tells that it is gone).
+    for (const client of this.#hub.clients) client.sendJson(this.#hello(client));
   }
 
   removeStream(streamId: string): void {

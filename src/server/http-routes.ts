@@ -3,6 +3,7 @@
  *   GET /healthz  200 while the process serves requests (liveness)
  *   GET /readyz   200 when models are loaded and a source runs, else 503 with the reason (readiness)
  *   GET /metrics  Prometheus text format
+ *   /api/...      the stream API (stream-api.ts), when enabled
  *   GET /*        dashboard files
  * Probes and metrics need no token: orchestrators and scrapers call them, and they reveal no frames.
  */
@@ -20,6 +21,8 @@ export interface RouteDeps {
   metrics: ServiceMetrics;
   readiness(): Readiness;
   log: Logger;
+  /** The stream API (stream-api.ts): every /api/... request, whatever its method. */
+  api?: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void>;
 }
 
 export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -33,11 +36,12 @@ export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, re
 }
 
 async function route(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const pathname = rawPathname(req.url ?? '/');
+  if (deps.api && (pathname === '/api' || pathname.startsWith('/api/'))) return deps.api(req, res, pathname);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED' });
   }
-  const pathname = rawPathname(req.url ?? '/');
 
   switch (pathname) {
     case '/healthz':
@@ -65,7 +69,7 @@ function rawPathname(url: string): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(res.req.method === 'HEAD' ? undefined : text);

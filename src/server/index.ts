@@ -22,6 +22,7 @@ export {
 } from './protocol.js';
 export { encodeJpeg } from './jpeg.js';
 export { redactUrl } from './redact.js';
+export { API_ERROR_STATUS, StreamApiRefusal, type ApiErrorCode, type FieldError } from './stream-api.js';
 export {
   STREAM_STATES,
   type ServerHandlers,

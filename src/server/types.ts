@@ -1,4 +1,5 @@
 /** Shapes the server shares with the code that drives it (the pipeline and the CLI). */
+import type { SourceConfig } from '../config/schema.js';
 
 /**
  * Lifecycle of a source as the dashboard shows it.
@@ -44,4 +45,12 @@ export interface ServerHandlers {
    * the client gets an error with code REJECTED and the thrown error's message.
    */
   setCorruption?(streamId: string, corruption: string | null): void | Promise<void>;
+  /**
+   * The stream API adds a source (validated by the config's source schema); resolves once it is
+   * open and started. Throw a StreamApiRefusal (STREAM_EXISTS) for an id in use; any other error's
+   * own `code` (SOURCE_UNREADABLE, CORRUPTION_INVALID...) reaches the caller.
+   */
+  addStream?(source: SourceConfig): Promise<void>;
+  /** The stream API removes a stream; resolves once its ffmpeg has exited. False: no such stream. */
+  removeStream?(streamId: string): Promise<boolean>;
 }

@@ -9,3 +9,7 @@ export { JsonlSink, frameRecord } from './jsonl-sink.js';
 export { RunSummarySink, type RunSummary } from './run-summary.js';
 export { dashboardSink } from './dashboard-sink.js';
 export { encodeRawVideo, pickEncoder, EncodeError, type RawVideoSink } from './video-encoder.js';
+export { AnnotatedVideoSink, annotatedDecodeSize } from './annotated-video-sink.js';
+export { RecordingSink } from './recording-sink.js';
+export { ANNOTATE_LAYOUTS, type AnnotateLayout } from './annotate-frame.js';
+export type { StreamTiming, StreamTimings } from './annotated-encode.js';

@@ -7,6 +7,9 @@ import { createProgress, type Progress } from '../progress.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 
+/** Checked by the config schema (a bad one exits 2 naming it). */
+type AnnotateLayout = NonNullable<Config['sinks']['annotatedVideo']>['layout'];
+
 const HELP = `Usage: decorruptor run --source FILE --out results.jsonl [options]
 
 Replays every frame of a video (none dropped, in order) through the editor and classifier and
@@ -24,6 +27,10 @@ Options:
       --width W --height H  decode size (default: the model's input size)
       --corrupt SPEC     corrupt frames first ('fog:4', 'cycle:3'): a test feed
       --realtime         pace at the file's frame rate instead of as fast as possible
+      --annotate FILE    also write the video with the labels burned in (H.264, e.g. out.mp4):
+                         one frame per input frame, at the source's rate; decoded at the
+                         source's size (at most 1280 wide) unless --width/--height say otherwise
+      --annotate-layout L  overlay (default) or side-by-side (original | edited)
       --summary FILE     write the summary as JSON
       --log-level L      silent, error, warn, info, debug`;
 
@@ -40,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     height: { type: 'string' },
     corrupt: { type: 'string' },
     realtime: { type: 'boolean' },
+    annotate: { type: 'string' },
+    'annotate-layout': { type: 'string' },
     summary: { type: 'string' },
     'log-level': { type: 'string' },
   });
@@ -49,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.source) throw new UsageError(`--source is required\n\n${HELP}`);
   if (!values.out) throw new UsageError(`--out is required\n\n${HELP}`);
+  if (values['annotate-layout'] && !values.annotate) throw new UsageError('--annotate-layout needs --annotate FILE');
 
   const config: Config = await loadConfig({
     file: values.config,
@@ -57,7 +67,10 @@ export async function run(argv: string[]): Promise<number> {
       model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
       batching: { maxBatch: intOption(values.batch, 'batch', 1, 1024) },
       sources: [{ id: 'replay', url: values.source, mode: 'replay', realtime: values.realtime ?? false, corrupt: values.corrupt }],
-      sinks: { jsonl: { path: values.out } },
+      sinks: {
+        jsonl: { path: values.out },
+        ...(values.annotate ? { annotatedVideo: { path: values.annotate, layout: values['annotate-layout'] as AnnotateLayout | undefined } } : {}),
+      },
     },
   });
   const decodeSize = { width: intOption(values.width, 'width', 16, 4096), height: intOption(values.height, 'height', 16, 4096) };
