@@ -10,7 +10,8 @@ import { spatter } from './spatter.js';
 import { type CorruptionType, CorruptionError, type RgbImage, type Severity, isCorruptionType, isSeverity } from './types.js';
 import { fog, frost, snow } from './weather.js';
 
-type Corruptor = (img: FloatImage, severity: Severity, rng: Rng, scale: FrameScale) => FloatImage;
+/** Pixel-math corruptions answer at once; jpeg_compression waits for libjpeg (off the event loop). */
+type Corruptor = (img: FloatImage, severity: Severity, rng: Rng, scale: FrameScale) => FloatImage | Promise<FloatImage>;
 
 const CORRUPTORS: Record<CorruptionType, Corruptor> = {
   gaussian_noise: gaussianNoise,
@@ -35,10 +36,11 @@ const CORRUPTORS: Record<CorruptionType, Corruptor> = {
 };
 
 /**
- * Returns a new width*height*3 buffer with `type` applied at `severity`. Spatial parameters are
- * CIFAR's (32x32) scaled by min(width, height) / 32. Throws CorruptionError on bad arguments.
+ * Resolves a new width*height*3 buffer with `type` applied at `severity`. Spatial parameters are
+ * CIFAR's (32x32) scaled by min(width, height) / 32. Rejects with CorruptionError on bad arguments.
+ * Asynchronous because jpeg_compression runs libjpeg on libuv's threads; the others compute at once.
  */
-export function corrupt(image: RgbImage, type: CorruptionType, severity: Severity, seed: number): Uint8Array {
+export async function corrupt(image: RgbImage, type: CorruptionType, severity: Severity, seed: number): Promise<Uint8Array> {
   validateImage(image);
   if (typeof type !== 'string' || !isCorruptionType(type)) {
     throw new CorruptionError(`unknown corruption type '${String(type)}'`, 'type');
@@ -51,7 +53,7 @@ export function corrupt(image: RgbImage, type: CorruptionType, severity: Severit
   }
   // Salting with the type keeps e.g. gaussian and speckle noise from sharing a pattern for one seed.
   const rng = new Rng(seed, type);
-  const result = CORRUPTORS[type](fromRgb(image), severity, rng, frameScale(image.width, image.height));
+  const result = await CORRUPTORS[type](fromRgb(image), severity, rng, frameScale(image.width, image.height));
   return toRgbBytes(result);
 }
 

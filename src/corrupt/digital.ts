@@ -1,11 +1,11 @@
 /** Digital family: elastic transform, pixelate, JPEG compression (contrast lives in color.ts). */
 import { gaussianBlur } from './filters.js';
-import { type FloatImage, createFloat, remapBilinear, resizeArea, resizeNearest, zoomCentered } from './image.js';
+import { type FloatImage, createFloat, fromRgb, remapBilinear, resizeArea, resizeNearest, toRgbBytes, zoomCentered } from './image.js';
 import { jpegRoundTrip } from './jpeg.js';
 import { ELASTIC, JPEG_QUALITY, PIXELATE } from './params.js';
 import type { Rng } from './prng.js';
 import type { FrameScale } from './scale.js';
-import type { Severity } from './types.js';
+import type { RgbImage, Severity } from './types.js';
 
 /**
  * A small random affine warp (three anchor points jittered by up to `affine` px, mirrored border)
@@ -92,18 +92,24 @@ export function pixelate(img: FloatImage, severity: Severity, _rng: Rng, scale: 
 }
 
 /**
- * JPEG round trip at the CIFAR quality. JPEG's 8x8 block is a spatial size too, so on frames
- * larger than 32 px the codec runs on the frame shrunk to the base grid and only its error
- * (blocking, ringing, chroma bleed) is upsampled and added to the full-resolution frame: the
- * artifacts come out at CIFAR scale and a 32x32 downscale of the result equals JPEG of the downscale.
+ * JPEG round trip at the CIFAR quality (libjpeg, see jpeg.ts). JPEG's 8x8 block is a spatial size
+ * too, so on frames larger than 32 px the codec runs on the frame shrunk to the base grid and only
+ * its error (blocking, ringing, chroma bleed) is upsampled and added to the full-resolution frame:
+ * the artifacts come out at CIFAR scale and a 32x32 downscale of the result equals JPEG of the downscale.
  */
-export function jpegCompression(img: FloatImage, severity: Severity, _rng: Rng, scale: FrameScale): FloatImage {
+export async function jpegCompression(img: FloatImage, severity: Severity, _rng: Rng, scale: FrameScale): Promise<FloatImage> {
   const quality = JPEG_QUALITY[severity - 1];
-  if (scale.s <= 1) return jpegRoundTrip(img, quality);
-  const base = resizeArea(img, scale.baseWidth, scale.baseHeight);
-  const error = jpegRoundTrip(base, quality);
-  for (let i = 0; i < error.data.length; i++) error.data[i] -= base.data[i];
+  if (scale.s <= 1) return fromRgb({ width: img.width, height: img.height, data: await jpegRoundTrip(toRgbImage(img), quality) });
+  const base = toRgbImage(resizeArea(img, scale.baseWidth, scale.baseHeight));
+  const compressed = await jpegRoundTrip(base, quality);
+  // The codec's error against the bytes it was given, on the [0, 1] scale.
+  const error = createFloat(base.width, base.height, 3);
+  for (let i = 0; i < error.data.length; i++) error.data[i] = (compressed[i] - base.data[i]) / 255;
   const out = zoomCentered(error, img.width, img.height, 1);
   for (let i = 0; i < out.data.length; i++) out.data[i] += img.data[i];
   return out;
+}
+
+function toRgbImage(img: FloatImage): RgbImage {
+  return { width: img.width, height: img.height, data: toRgbBytes(img) };
 }

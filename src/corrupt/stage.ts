@@ -1,6 +1,7 @@
 /**
  * Stream stage: turns clean frames into a corrupted test feed following a schedule. Pure and
- * synchronous; the stream layer decides where to put it. The applied spec goes to meta.corruption.
+ * asynchronous (corrupt() is); the stream layer decides where to put it. The applied spec goes to
+ * meta.corruption.
  */
 import { corrupt } from './corrupt.js';
 import { seedState } from './prng.js';
@@ -31,14 +32,14 @@ const FLICKERING: ReadonlySet<CorruptionType> = new Set<CorruptionType>([
   'speckle_noise',
 ]);
 
-export function createCorruptionStage(options: CorruptionStageOptions): (frame: Frame) => Frame {
+export function createCorruptionStage(options: CorruptionStageOptions): (frame: Frame) => Promise<Frame> {
   const { schedule, seed = 0, reseed = 'auto' } = options;
-  return (frame) => {
+  return async (frame) => {
     const segment = schedule.segmentAt(frame.ptsMs);
     const spec = schedule.at(frame.ptsMs);
     const perFrame = reseed === 'per-frame' || (reseed === 'auto' && FLICKERING.has(spec.type));
     const frameSeed = seedState(seed, perFrame ? `frame:${frame.seq}` : `segment:${segment}`);
-    const data = corrupt(frame, spec.type, spec.severity, frameSeed);
+    const data = await corrupt(frame, spec.type, spec.severity, frameSeed);
     return { ...frame, data, meta: { ...frame.meta, corruption: formatCorruptionSpec(spec) } };
   };
 }

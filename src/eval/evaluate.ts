@@ -5,7 +5,8 @@
  *
  * Each image is corrupted at its native 32x32, deterministically (one seed per image index), as
  * CIFAR-10-C was made. The main thread corrupts the next batch while the worker runs the current
- * one (two batches in flight), so the worker never waits for corruption.
+ * one (two batches in flight), so the worker never waits for corruption; the images of a batch are
+ * corrupted concurrently (jpeg_compression's libjpeg runs on libuv's threads).
  */
 import { corrupt, type CorruptionType, type Severity } from '../corrupt/index.js';
 import type { Cifar10Set } from '../data/cifar10.js';
@@ -97,7 +98,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const running = new Set<Promise<void>>();
   for (const job of jobs) {
     // Corrupting here, before waiting, overlaps it with the batch already in the worker.
-    const frames = framesFor(job, dataset, severity, seed);
+    const frames = await framesFor(job, dataset, severity, seed);
     const call: Promise<void> = runJob(job, frames).finally(() => running.delete(call));
     call.catch(() => {}); // a failure is raised by the race/all below, not as an unhandled rejection
     running.add(call);
@@ -126,33 +127,30 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   };
 }
 
-function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: number): Frame[] {
-  const frames: Frame[] = [];
-  for (let index = job.start; index < job.end; index++) {
+async function framesFor(job: Job, dataset: Cifar10Set, severity: Severity, seed: number): Promise<Frame[]> {
+  const indices = Array.from({ length: job.end - job.start }, (_, i) => job.start + i);
+  const { condition } = job;
+  const images = await Promise.all(indices.map((index) => {
     const clean = dataset.images[index];
-    const data =
-      job.condition === 'clean'
-        ? clean
-        : corrupt({ ...IMAGE_SIZE, data: clean }, job.condition, severity, imageSeed(seed, index));
-    frames.push({
-      // One stream per image. With the bundle's pinned noise every image shares it, as every stream
-      // does; with per-stream noise each image has its own, the same in every condition and batch
-      // layout, so the accuracy averages over as many noise draws as images and conditions and
-      // editors are compared on equal noise.
-      streamId: `eval:image${index}`,
-      seq: index,
-      ptsMs: 0,
-      capturedAt: performance.now(),
-      ...IMAGE_SIZE,
-      data,
-      discontinuity: false,
-      meta: {
-        truth: dataset.labels[dataset.targets[index]],
-        ...(job.condition === 'clean' ? {} : { corruption: `${job.condition}:${severity}` }),
-      },
-    });
-  }
-  return frames;
+    return condition === 'clean' ? clean : corrupt({ ...IMAGE_SIZE, data: clean }, condition, severity, imageSeed(seed, index));
+  }));
+  return indices.map((index, i) => ({
+    // One stream per image. With the bundle's pinned noise every image shares it, as every stream
+    // does; with per-stream noise each image has its own, the same in every condition and batch
+    // layout, so the accuracy averages over as many noise draws as images and conditions and
+    // editors are compared on equal noise.
+    streamId: `eval:image${index}`,
+    seq: index,
+    ptsMs: 0,
+    capturedAt: performance.now(),
+    ...IMAGE_SIZE,
+    data: images[i],
+    discontinuity: false,
+    meta: {
+      truth: dataset.labels[dataset.targets[index]],
+      ...(condition === 'clean' ? {} : { corruption: `${condition}:${severity}` }),
+    },
+  }));
 }
 
 function tallyInto(

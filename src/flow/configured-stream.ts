@@ -15,7 +15,7 @@ export const CORRUPTION_PERIOD_MS = 10_000;
 export type CorruptionSetting = string | readonly string[] | null;
 
 /** Validates a corruption setting ('fog:4', 'cycle', 'cycle:3' or a list); throws CorruptionError. */
-export function corruptionStage(setting: CorruptionSetting): ((frame: Frame) => Frame) | undefined {
+export function corruptionStage(setting: CorruptionSetting): ((frame: Frame) => Promise<Frame>) | undefined {
   if (setting === null || (Array.isArray(setting) && setting.length === 0)) return undefined;
   const specs = typeof setting === 'string' ? (setting.startsWith('cycle') ? (setting as 'cycle') : [setting]) : setting;
   if (typeof specs !== 'string') specs.forEach(parseCorruptionSpec);
@@ -25,7 +25,7 @@ export function corruptionStage(setting: CorruptionSetting): ((frame: Frame) => 
 export class ConfiguredStream implements FlowStream {
   readonly source: FrameSource;
   readonly #label: ((frame: Frame) => Frame) | undefined;
-  #corrupt: ((frame: Frame) => Frame) | undefined;
+  #corrupt: ((frame: Frame) => Promise<Frame>) | undefined;
   #corruption: CorruptionSetting;
 
   private constructor(source: FrameSource, corruption: CorruptionSetting, label?: (frame: Frame) => Frame) {
@@ -65,7 +65,8 @@ export class ConfiguredStream implements FlowStream {
     this.#corruption = setting;
   }
 
-  readonly transform = (frame: Frame): Frame => {
+  /** The demo's truth at once; the corruption asynchronously (libjpeg for jpeg_compression). */
+  readonly transform = (frame: Frame): Frame | Promise<Frame> => {
     const labelled = this.#label ? this.#label(frame) : frame;
     return this.#corrupt ? this.#corrupt(labelled) : labelled;
   };

@@ -6,8 +6,8 @@
  * model makes live streams drop stale frames (counted) instead of queueing them, and replayed files
  * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
  */
-import { Subject, Subscription, catchError, EMPTY, filter, finalize, map, mergeMap, startWith, type Observable } from 'rxjs';
-import type { EngineError, InferenceEngine } from '../model/index.js';
+import { Subject, Subscription, catchError, concatMap, EMPTY, filter, finalize, from, mergeMap, of, startWith, type Observable, type OperatorFunction } from 'rxjs';
+import type { EngineError, FrameInference, InferenceEngine } from '../model/index.js';
 import { fairMergeAll, latestFrame, type Frame, type SourceError, type SourceMode, type SourceStateEvent } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
 import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
@@ -30,10 +30,21 @@ export interface FlowSource {
   stop(): Promise<void>;
 }
 
+/** A per-frame step before inference; it may be asynchronous (the JPEG corruption waits for libjpeg). */
+export type FrameTransform = (frame: Frame) => Frame | Promise<Frame>;
+
 export interface FlowStream {
   source: FlowSource;
-  /** Applied to each frame that will be processed (after live dropping): corruption, ground truth. */
-  transform?: (frame: Frame) => Frame;
+  /** Applied to each frame that will be processed (after live dropping): corruption, ground truth. Frames keep their order. */
+  transform?: FrameTransform;
+}
+
+/** Applies a transform in order; a synchronous result passes on at once, with no tick before batching. */
+export function transformInOrder(transform: FrameTransform): OperatorFunction<Frame, Frame> {
+  return concatMap((frame) => {
+    const out = transform(frame);
+    return out instanceof Promise ? from(out) : of(out);
+  });
 }
 
 export interface FrameFlowOptions {
@@ -79,6 +90,8 @@ export class FrameFlow {
   readonly #motionGates = new Map<string, MotionGate>();
   /** Every processed frame, in order, on its way through the stages to the sinks. */
   readonly #processed$ = new Subject<ProcessedFrame>();
+  /** Per stream, the emission still waiting for an asynchronous transform: later ones queue behind it. */
+  readonly #emitting = new Map<string, Promise<void>>();
   /** Batches asked for and not yet handed over (>0: the worker is idle, waiting for frames). */
   #unmetDemand = 0;
   /** Finished subscriptions leave it by themselves (streams come and go for days). */
@@ -118,7 +131,11 @@ export class FrameFlow {
       this.#subscriptions.add(batches$.pipe(mergeMap((batch) => {
         this.#unmetDemand--;
         return this.#infer(batch);
-      }, inFlight)).subscribe({ complete: resolve, error: reject }));
+      }, inFlight)).subscribe({
+        // Ended once the frames still waiting for an asynchronous transform have reached the stages too.
+        complete: () => void Promise.all(this.#emitting.values()).then(() => resolve()),
+        error: reject,
+      }));
     });
     for (const stream of streams) this.add(stream);
     this.#closeIntakeIfAllEnded();
@@ -201,7 +218,7 @@ export class FrameFlow {
         }),
       );
     }
-    return transform ? frames$.pipe(map(transform)) : frames$;
+    return transform ? frames$.pipe(transformInOrder(transform)) : frames$;
   }
 
   async #infer(batch: Frame[]): Promise<void> {
@@ -212,7 +229,7 @@ export class FrameFlow {
       if (this.#stopped) return;
       sink.batch(batch.length, results[0].timings);
       batch.forEach((frame, i) => {
-        this.#processed$.next({ frame, inference: results[i]! });
+        this.#emit(frame.streamId, frame, results[i]!);
         // After its own result: still frames that waited for it follow it, in order.
         this.#motionGates.get(frame.streamId)?.inferred(frame, results[i]!);
       });
@@ -234,11 +251,33 @@ export class FrameFlow {
   /** A stream's motion gate: its still frames go straight to the stages and sinks with the last result. */
   #motionGate(source: FlowSource, transform: FlowStream['transform']): MotionGate {
     const gate = new MotionGate(this.#options.motionGate!, (frame, inference) => {
-      this.#processed$.next({ frame: transform ? transform(frame) : frame, inference });
+      this.#emit(frame.streamId, transform ? transform(frame) : frame, inference);
       if (source.mode === 'replay') source.release(1);
     });
     this.#motionGates.set(source.id, gate);
     return gate;
+  }
+
+  /**
+   * Hands a processed frame to the stages and sinks, in order per stream: behind an emission of the
+   * same stream that still waits for an asynchronous transform (a still frame's corruption).
+   */
+  #emit(streamId: string, frame: Frame | Promise<Frame>, inference: FrameInference): void {
+    const before = this.#emitting.get(streamId);
+    if (!before && !(frame instanceof Promise)) {
+      this.#processed$.next({ frame, inference });
+      return;
+    }
+    const emitted: Promise<void> = (before ?? Promise.resolve())
+      .then(() => frame)
+      .then(
+        (ready) => this.#processed$.next({ frame: ready, inference }),
+        (error: unknown) => this.#options.log.error('a frame could not be transformed; it is skipped', { streamId, error: (error as Error).message }),
+      )
+      .finally(() => {
+        if (this.#emitting.get(streamId) === emitted) this.#emitting.delete(streamId);
+      });
+    this.#emitting.set(streamId, emitted);
   }
 
   #requestBatch(): void {

@@ -47,9 +47,9 @@ async function gaussianNoiseMse(severity: 3 | 5, count: number): Promise<{ corru
   try {
     assert.equal(engine.info.steps, 4);
     assert.equal(engine.info.noise?.source, 'bundle', 'the product samples with the bundle\'s validated noise');
-    const frames: Frame[] = images.map((clean, i) => ({
-      streamId: `img${i}`, seq: 0, ptsMs: 0, capturedAt: 0, width: 32, height: 32, discontinuity: false,
-      data: corrupt({ width: 32, height: 32, data: clean }, 'gaussian_noise', severity, i),
+    const corrupted = await Promise.all(images.map((clean, i) => corrupt({ width: 32, height: 32, data: clean }, 'gaussian_noise', severity, i)));
+    const frames: Frame[] = corrupted.map((data, i) => ({
+      streamId: `img${i}`, seq: 0, ptsMs: 0, capturedAt: 0, width: 32, height: 32, discontinuity: false, data,
     }));
     const results = await engine.infer(frames);
     const mse = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + ((v - b[i]) / 255) ** 2, 0) / a.length;

@@ -111,3 +111,36 @@ test('motion gating: a still camera is inferred about once per maxAgeMs, a movin
   assert.equal(movingFrames.reused, 0, 'a noisy picture changes on every frame');
   for (const { seqs } of seen.values()) assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'frames of a stream reach the sinks in order');
 });
+
+test('an asynchronous transform (jpeg_compression, libjpeg off the event loop): every frame corrupted, in order, the still ones too', async () => {
+  const engine = await InferenceEngine.create({ bundleDir: FIXTURE_BUNDLE, editor: 'none', intraOpThreads: 1 });
+  const seen = new Map<string, { seqs: number[]; corruptions: Set<string | undefined>; reused: number }>();
+  const sink: FrameSink = {
+    name: 'jpeg',
+    frame: (frame, inference) => {
+      const entry = seen.get(frame.streamId) ?? { seqs: [], corruptions: new Set(), reused: 0 };
+      entry.seqs.push(frame.seq);
+      entry.corruptions.add(frame.meta?.corruption);
+      if (inference.reused) entry.reused += 1;
+      seen.set(frame.streamId, entry);
+    },
+  };
+  const corrupt = 'jpeg_compression:5';
+  // A replayed clip (every frame, in order, done only once all reached the sinks), a still camera
+  // (most frames reuse a result and are corrupted on their way to the sinks alone) and a moving one.
+  const replay = await ConfiguredStream.create({ ...(await lavfiConfig('replay')), url: 'lavfi:testsrc2=size=32x32:rate=20:duration=1', mode: 'replay', realtime: false, corrupt });
+  const still = await ConfiguredStream.create({ ...(await lavfiConfig('still')), url: 'lavfi:color=c=0x607080:s=32x32:r=20', corrupt });
+  const moving = await ConfiguredStream.create({ ...(await lavfiConfig('moving')), url: 'lavfi:testsrc2=size=32x32:rate=20,noise=alls=100:allf=t', corrupt });
+  const flow = FrameFlow.start({ streams: [replay, still, moving], engine, maxBatch: 4, maxWaitMs: 5, motionGate: { threshold: 0.01, maxAgeMs: 1000 }, sinks: [sink], log: silentLogger });
+  try {
+    await waitFor(() => (seen.get('replay')?.seqs.length ?? 0) === 20 && (seen.get('still')?.reused ?? 0) >= 10 && (seen.get('moving')?.seqs.length ?? 0) >= 10, { what: 'the clip and both cameras', timeoutMs: 30_000 });
+  } finally {
+    await flow.stop();
+    await engine.close();
+  }
+  assert.deepEqual(seen.get('replay')!.seqs, Array.from({ length: 20 }, (_, i) => i), 'the replayed clip: every frame, in order');
+  for (const [id, { seqs, corruptions }] of seen) {
+    assert.deepEqual([...corruptions], [corrupt], `${id}: every frame went through the corruption`);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${id}: frames reach the sinks in order`);
+  }
+});

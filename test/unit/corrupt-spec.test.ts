@@ -92,29 +92,29 @@ describe('createCorruptionStage', () => {
     meta: { truth: 'cat' },
   });
 
-  it('corrupts by schedule and records the spec in meta, keeping other fields', () => {
+  it('corrupts by schedule and records the spec in meta, keeping other fields', async () => {
     const stage = createCorruptionStage({ schedule: corruptionSchedule(['fog:3', 'gaussian_noise:5'], 1000), seed: 7 });
-    const out = stage(frame(0, 10));
+    const out = await stage(frame(0, 10));
     assert.equal(out.meta?.corruption, 'fog:3');
     assert.equal(out.meta?.truth, 'cat');
     assert.equal(out.streamId, 'cam');
     assert.equal(out.data.length, image.data.length);
     assert.notDeepEqual(out.data, image.data);
-    assert.equal(stage(frame(40, 1200)).meta?.corruption, 'gaussian_noise:5');
+    assert.equal((await stage(frame(40, 1200))).meta?.corruption, 'gaussian_noise:5');
   });
 
-  it('auto reseeding: noise flickers per frame, fog stays put within a period', () => {
+  it('auto reseeding: noise flickers per frame, fog stays put within a period', async () => {
     const stage = createCorruptionStage({ schedule: corruptionSchedule(['fog:3', 'gaussian_noise:5'], 1000) });
-    assert.deepEqual(stage(frame(0, 0)).data, stage(frame(1, 33)).data);
-    assert.notDeepEqual(stage(frame(30, 1000)).data, stage(frame(31, 1033)).data);
-    assert.deepEqual(stage(frame(30, 1000)).data, stage(frame(30, 1000)).data);
+    assert.deepEqual((await stage(frame(0, 0))).data, (await stage(frame(1, 33))).data);
+    assert.notDeepEqual((await stage(frame(30, 1000))).data, (await stage(frame(31, 1033))).data);
+    assert.deepEqual((await stage(frame(30, 1000))).data, (await stage(frame(30, 1000))).data);
   });
 
-  it('per-frame and per-segment modes override the default', () => {
+  it('per-frame and per-segment modes override the default', async () => {
     const schedule = corruptionSchedule(['fog:3'], 1000);
     const perFrame = createCorruptionStage({ schedule, reseed: 'per-frame' });
-    assert.notDeepEqual(perFrame(frame(0, 0)).data, perFrame(frame(1, 33)).data);
+    assert.notDeepEqual((await perFrame(frame(0, 0))).data, (await perFrame(frame(1, 33))).data);
     const perSegment = createCorruptionStage({ schedule: corruptionSchedule(['impulse_noise:3'], 1000), reseed: 'per-segment' });
-    assert.deepEqual(perSegment(frame(0, 0)).data, perSegment(frame(1, 33)).data);
+    assert.deepEqual((await perSegment(frame(0, 0))).data, (await perSegment(frame(1, 33))).data);
   });
 });

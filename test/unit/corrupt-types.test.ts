@@ -36,22 +36,22 @@ describe('corruption catalogue', () => {
 
 describe('corrupt() on 32x32', () => {
   for (const type of ALL_CORRUPTION_TYPES) {
-    it(`${type}: right shape, deterministic per seed, input untouched`, () => {
+    it(`${type}: right shape, deterministic per seed, input untouched`, async () => {
       const before = small.data.slice();
       for (const severity of SEVERITIES) {
-        const a = corrupt(small, type, severity, 11);
+        const a = await corrupt(small, type, severity, 11);
         assert.ok(a instanceof Uint8Array);
         assert.equal(a.length, 32 * 32 * 3);
         assert.notEqual(a.buffer, small.data.buffer, 'returns a new buffer');
-        assert.deepEqual(corrupt(small, type, severity, 11), a, `severity ${severity} repeatable`);
+        assert.deepEqual(await corrupt(small, type, severity, 11), a, `severity ${severity} repeatable`);
         assert.ok(!equalBytes(a, small.data), `severity ${severity} changes the image`);
       }
       assert.deepEqual(small.data, before);
     });
 
-    it(`${type}: the seed ${DETERMINISTIC.has(type) ? 'does not matter' : 'changes the pattern'}`, () => {
+    it(`${type}: the seed ${DETERMINISTIC.has(type) ? 'does not matter' : 'changes the pattern'}`, async () => {
       for (const severity of [1, 3, 5] as const) {
-        const outs = [1, 2, 3, 4].map((seed) => corrupt(small, type, severity, seed));
+        const outs = await Promise.all([1, 2, 3, 4].map((seed) => corrupt(small, type, severity, seed)));
         const allSame = outs.every((o) => equalBytes(o, outs[0]));
         // A random angle can round to the same pixel offsets for two seeds, so look at four.
         assert.equal(allSame, DETERMINISTIC.has(type), `severity ${severity}`);
@@ -61,7 +61,7 @@ describe('corrupt() on 32x32', () => {
 });
 
 describe('corrupt() on other sizes', () => {
-  it('handles tiny, odd and non-square images for every type', () => {
+  it('handles tiny, odd and non-square images for every type', async () => {
     for (const [w, h] of [
       [1, 1],
       [2, 3],
@@ -72,47 +72,47 @@ describe('corrupt() on other sizes', () => {
       const img = testPattern(w, h);
       for (const type of ALL_CORRUPTION_TYPES) {
         for (const severity of [1, 5] as const) {
-          assert.equal(corrupt(img, type, severity, 3).length, w * h * 3, `${type}:${severity} at ${w}x${h}`);
+          assert.equal((await corrupt(img, type, severity, 3)).length, w * h * 3, `${type}:${severity} at ${w}x${h}`);
         }
       }
     }
   });
 
-  it('runs every type on a 320x240 frame, deterministically', () => {
+  it('runs every type on a 320x240 frame, deterministically', async () => {
     const frame = testPattern(320, 240);
     for (const type of CORRUPTION_TYPES) {
-      const a = corrupt(frame, type, 3, 5);
+      const a = await corrupt(frame, type, 3, 5);
       assert.equal(a.length, 320 * 240 * 3);
       assert.ok(!equalBytes(a, frame.data), type);
     }
-    assert.deepEqual(corrupt(frame, 'glass_blur', 4, 9), corrupt(frame, 'glass_blur', 4, 9));
-    assert.deepEqual(corrupt(frame, 'snow', 5, 9), corrupt(frame, 'snow', 5, 9));
+    assert.deepEqual(await corrupt(frame, 'glass_blur', 4, 9), await corrupt(frame, 'glass_blur', 4, 9));
+    assert.deepEqual(await corrupt(frame, 'snow', 5, 9), await corrupt(frame, 'snow', 5, 9));
   });
 
-  it('accepts a Buffer (a Uint8Array subclass) as image data', () => {
+  it('accepts a Buffer (a Uint8Array subclass) as image data', async () => {
     const data = Buffer.from(small.data);
-    assert.deepEqual(corrupt({ width: 32, height: 32, data }, 'fog', 2, 1), corrupt(small, 'fog', 2, 1));
+    assert.deepEqual(await corrupt({ width: 32, height: 32, data }, 'fog', 2, 1), await corrupt(small, 'fog', 2, 1));
+    assert.deepEqual(await corrupt({ width: 32, height: 32, data }, 'jpeg_compression', 2, 1), await corrupt(small, 'jpeg_compression', 2, 1));
   });
 });
 
 describe('corrupt() argument errors', () => {
-  const bad = (f: () => unknown, part: string, text: RegExp): void => {
-    assert.throws(f, (e: unknown) => {
+  const bad = (f: () => Promise<unknown>, part: string, text: RegExp): Promise<void> =>
+    assert.rejects(f, (e: unknown) => {
       const err = e as { code?: string; part?: string; message: string };
       assert.equal(err.code, 'CORRUPTION_INVALID');
       assert.equal(err.part, part);
       assert.match(err.message, text);
       return true;
     });
-  };
 
-  it('rejects unknown types, bad severities, seeds and images with CORRUPTION_INVALID', () => {
-    bad(() => corrupt(small, 'fogg' as CorruptionType, 1, 0), 'type', /fogg/);
-    bad(() => corrupt(small, 'fog', 6 as 1, 0), 'severity', /'6'/);
-    bad(() => corrupt(small, 'fog', 2.5 as 1, 0), 'severity', /2\.5/);
-    bad(() => corrupt(small, 'fog', 1, Number.NaN), 'seed', /NaN/);
-    bad(() => corrupt({ width: 32, height: 32, data: new Uint8Array(10) }, 'fog', 1, 0), 'image', /3072 bytes, got 10/);
-    bad(() => corrupt({ width: 0, height: 32, data: new Uint8Array(0) }, 'fog', 1, 0), 'image', /0x32/);
+  it('rejects unknown types, bad severities, seeds and images with CORRUPTION_INVALID', async () => {
+    await bad(() => corrupt(small, 'fogg' as CorruptionType, 1, 0), 'type', /fogg/);
+    await bad(() => corrupt(small, 'fog', 6 as 1, 0), 'severity', /'6'/);
+    await bad(() => corrupt(small, 'fog', 2.5 as 1, 0), 'severity', /2\.5/);
+    await bad(() => corrupt(small, 'fog', 1, Number.NaN), 'seed', /NaN/);
+    await bad(() => corrupt({ width: 32, height: 32, data: new Uint8Array(10) }, 'fog', 1, 0), 'image', /3072 bytes, got 10/);
+    await bad(() => corrupt({ width: 0, height: 32, data: new Uint8Array(0) }, 'fog', 1, 0), 'image', /0x32/);
   });
 });
 

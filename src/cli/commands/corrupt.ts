@@ -89,7 +89,7 @@ async function corruptAll(
   const finished = lastValueFrom(
     source.frames$.pipe(
       concatMap(async (frame) => {
-        await sink.write(stage(frame).data);
+        await sink.write((await stage(frame)).data);
         source.release(); // the frame is done with: let ffmpeg decode the next one
         progress.tick();
       }),
