@@ -14,6 +14,9 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the live pipeline: sources -> editor -> dashboard and /ws', load: () => import('./commands/serve.js') },
   run: { summary: 'replay a file through the pipeline, one JSON line per frame', load: () => import('./commands/run.js') },
+  ingest: { summary: 'scale-out: run sources and publish their frames to the NATS broker', load: () => import('./commands/ingest.js') },
+  worker: { summary: 'scale-out: pull frames from the NATS broker, run the model, publish results', load: () => import('./commands/worker.js') },
+  gateway: { summary: 'scale-out: dashboard and /ws fed from the NATS broker', load: () => import('./commands/gateway.js') },
   eval: { summary: 'CIFAR-10-C-style benchmark: source vs adapted accuracy per corruption', load: () => import('./commands/eval.js') },
   corrupt: { summary: 'write a corrupted copy of a video (a test feed)', load: () => import('./commands/corrupt.js') },
   bench: { summary: 'measure editor cost, pipeline efficiency, live latency, scaling, memory', load: () => import('./commands/bench.js') },

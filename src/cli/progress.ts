@@ -142,3 +142,18 @@ export function formatDuration(ms: number): string {
   if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
+
+/**
+ * A bar over a replay's frames, whose count is known only once the source is open (`run`, `run --nats`):
+ *
+ *   const bar = frameProgress();
+ *   startReplay(config, { onOpen: bar.open, extraSinks: [bar.sink] });  ...  bar.done();
+ */
+export function frameProgress(label = 'frames'): { open(info: { frameCount?: number }): void; sink: { name: string; frame(): void }; done(): void } {
+  let progress: Progress | undefined;
+  return {
+    open: ({ frameCount }) => void (progress = createProgress({ total: frameCount, label })),
+    sink: { name: 'progress', frame: () => progress?.tick(1) },
+    done: () => progress?.done(),
+  };
+}

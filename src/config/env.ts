@@ -35,6 +35,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'DECORRUPTOR_MAX_BATCH', path: ['batching', 'maxBatch'], kind: 'number', description: 'largest inference batch' },
   { name: 'DECORRUPTOR_MAX_WAIT_MS', path: ['batching', 'maxWaitMs'], kind: 'number', description: 'batch wait after its first frame' },
   { name: 'DECORRUPTOR_DATA_DIR', path: ['data', 'cifar10Dir'], kind: 'string', description: 'CIFAR-10 binary batches for the demo' },
+  { name: 'DECORRUPTOR_NATS_URL', path: ['cluster', 'url'], kind: 'string', description: 'NATS JetStream broker of the ingest / worker / gateway roles, e.g. nats://nats:4222' },
   {
     name: 'DECORRUPTOR_SOURCES',
     path: ['sources'],

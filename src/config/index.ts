@@ -20,3 +20,4 @@ export {
   type LogLevel,
 } from './schema.js';
 export { sourceKind, defaultMode, type ConfiguredSourceKind } from './sources.js';
+export type { ClusterConfig } from './cluster.js';

@@ -9,6 +9,7 @@ import { ENSEMBLE_MODES } from '../model/types.js';
 import { ANNOTATE_LAYOUTS } from '../sinks/annotate-frame.js';
 import { isLoopbackHost } from './hosts.js';
 import { defaultMode, NETWORK_SCHEMES, sourceKind } from './sources.js';
+import { clusterSchema } from './cluster.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -196,6 +197,8 @@ export const configSchema = z
     batching: batchingSchema.prefault({}),
     data: dataSchema.prefault({}),
     sinks: sinksSchema.prefault({}),
+    /** The NATS JetStream broker of a scale-out deployment (ingest, worker, gateway roles). */
+    cluster: clusterSchema.prefault({}),
     /** Video inputs; an empty list runs the built-in demo source (see `effectiveSources`). */
     sources: z.array(sourceSchema).default([]),
   })

@@ -13,8 +13,8 @@ import type { FrameInference } from '../model/types.js';
 import type { Frame } from '../stream/frame.js';
 import type { ClientConnection } from './client-connection.js';
 import { ClientHub } from './client-hub.js';
-import { buildFrameMessage } from './frame-message.js';
-import { createRequestHandler, type Readiness } from './http-routes.js';
+import { buildFrameMessage, type FrameImages } from './frame-message.js';
+import { createRequestHandler, type NotReady, type Readiness } from './http-routes.js';
 import { LatestOnlyQueue } from './latest-only.js';
 import { ServiceMetrics } from './metrics.js';
 import { type HelloMessage, PROTOCOL_VERSION } from './protocol.js';
@@ -37,6 +37,8 @@ export interface DashboardServerOptions {
   staticDir?: string;
   /** Register prom-client's process metrics (event-loop lag, memory...); default true. */
   defaultMetrics?: boolean;
+  /** A readiness condition of the role's own (a gateway: its broker connection), checked first. */
+  readiness?: () => NotReady | undefined;
 }
 
 export interface PublishOutcome {
@@ -71,6 +73,7 @@ export class DashboardServer {
   readonly #metrics: ServiceMetrics;
   readonly #handlers: ServerHandlers;
   readonly #publishQueues = new Map<string, LatestOnlyQueue<PublishOutcome>>();
+  readonly #roleReadiness: (() => NotReady | undefined) | undefined;
   #info: ServerInfo;
   #statsTimer: NodeJS.Timeout | undefined;
   #modelReady = false;
@@ -82,6 +85,7 @@ export class DashboardServer {
     this.#info = options.info;
     this.#log = options.log ?? silentLogger;
     this.#handlers = options.handlers ?? {};
+    this.#roleReadiness = options.readiness;
     this.#streams = new StreamRegistry();
     for (const stream of options.streams ?? effectiveSources(options.config).map(sourceDescriptor)) this.#streams.ensure(stream);
     this.#metrics = new ServiceMetrics(this.#streams, { defaultMetrics: options.defaultMetrics ?? true });
@@ -210,13 +214,14 @@ export class DashboardServer {
    * client; resolves once the frame was handed to the sockets (or skipped). It may be called
    * without awaiting: frames of one stream are sent in order, and when they come faster than they
    * can be encoded the waiting one is replaced by the newer one (`superseded`).
-   * Counts the frame as processed and records its capture-to-send latency.
+   * Counts the frame as processed and records its capture-to-send latency. `images`: the frame's
+   * JPEGs when they are already encoded (a gateway fed by the broker), sent as they are.
    */
-  async publishFrame(frame: Frame, inference: FrameInference): Promise<PublishOutcome> {
+  async publishFrame(frame: Frame, inference: FrameInference, images?: FrameImages): Promise<PublishOutcome> {
     if (this.#closing) return { status: 'closed', sent: 0, skipped: 0 };
     if (!this.#streams.has(frame.streamId)) this.setStreamState(frame.streamId, { state: 'running' });
     this.#metrics.frameProcessed(frame.streamId);
-    const result = await this.#publishQueue(frame.streamId).push(() => this.#deliver(frame, inference));
+    const result = await this.#publishQueue(frame.streamId).push(() => this.#deliver(frame, inference, images));
     if (result.status === 'done') return result.value;
     this.#metrics.framesSkipped('superseded');
     return { status: 'superseded', sent: 0, skipped: 0 };
@@ -224,6 +229,8 @@ export class DashboardServer {
 
   readiness(): Readiness {
     if (this.#closing) return { ready: false, reason: 'SHUTTING_DOWN', message: 'the server is shutting down' };
+    const notReady = this.#roleReadiness?.();
+    if (notReady !== undefined) return { ready: false, ...notReady };
     if (!this.#modelReady) return { ready: false, reason: 'MODEL_NOT_LOADED', message: 'models are not loaded yet' };
     const running = this.#streams.runningCount();
     if (running === 0) return { ready: false, reason: 'NO_SOURCE_RUNNING', message: 'no source is running' };
@@ -239,7 +246,7 @@ export class DashboardServer {
     return queue;
   }
 
-  async #deliver(frame: Frame, inference: FrameInference): Promise<PublishOutcome> {
+  async #deliver(frame: Frame, inference: FrameInference, images: FrameImages | undefined): Promise<PublishOutcome> {
     const streamId = frame.streamId;
     if (!this.#hub.anyWants(streamId)) {
       this.#metrics.latency(streamId, performance.now() - frame.capturedAt);
@@ -249,7 +256,7 @@ export class DashboardServer {
       const { payload, latencyMs } = await buildFrameMessage(frame, inference, {
         jpegQuality: this.#config.server.jpegQuality,
         topK: this.#config.model.topK,
-      });
+      }, images);
       const { sent, skipped } = this.#hub.sendFrame(streamId, payload);
       this.#metrics.latency(streamId, latencyMs);
       this.#metrics.framesSkipped('slow_client', skipped);

@@ -6,7 +6,7 @@
 import type { FrameInference } from '../model/types.js';
 import type { Frame } from '../stream/frame.js';
 import { encodeJpeg } from './jpeg.js';
-import { encodeFrameMessage, type FrameHeader, trimTopK } from './protocol.js';
+import { encodeFrameMessage, type EncodedImage, type FrameHeader, trimTopK } from './protocol.js';
 
 export interface FrameMessageOptions {
   jpegQuality: number;
@@ -21,11 +21,22 @@ export interface FrameMessage {
   latencyMs: number;
 }
 
-export async function buildFrameMessage(frame: Frame, inference: FrameInference, options: FrameMessageOptions): Promise<FrameMessage> {
-  const [source, edited] = await Promise.all([
-    encodeJpeg(frame, options.jpegQuality),
-    inference.editedImage === null ? null : encodeJpeg(inference.editedImage, Math.max(options.jpegQuality, MIN_EDITED_QUALITY)),
-  ]);
+/** JPEG quality of the edited image for a configured quality. */
+export const editedJpegQuality = (quality: number) => Math.max(quality, MIN_EDITED_QUALITY);
+
+/** The frame's JPEGs, when they arrive already encoded (a gateway fed by the broker): not encoded again. */
+export interface FrameImages {
+  source: EncodedImage;
+  edited: EncodedImage | null;
+}
+
+export async function buildFrameMessage(frame: Frame, inference: FrameInference, options: FrameMessageOptions, images?: FrameImages): Promise<FrameMessage> {
+  const [source, edited] = images
+    ? [images.source, images.edited]
+    : await Promise.all([
+        encodeJpeg(frame, options.jpegQuality),
+        inference.editedImage === null ? null : encodeJpeg(inference.editedImage, editedJpegQuality(options.jpegQuality)),
+      ]);
   const now = performance.now();
   const latencyMs = Math.max(0, now - frame.capturedAt);
   const header: Omit<FrameHeader, 'images'> = {

@@ -12,9 +12,13 @@ import type { ServiceMetrics } from './metrics.js';
 import type { StaticFiles } from './static-files.js';
 import type { Logger } from '../log/logger.js';
 
-export type Readiness =
-  | { ready: true; runningStreams: number }
-  | { ready: false; reason: 'MODEL_NOT_LOADED' | 'NO_SOURCE_RUNNING' | 'SHUTTING_DOWN'; message: string };
+/** Why /readyz says 503. BROKER_UNAVAILABLE and NO_WORKER: a gateway's broker is away, or no worker answers. */
+export interface NotReady {
+  reason: 'MODEL_NOT_LOADED' | 'NO_SOURCE_RUNNING' | 'SHUTTING_DOWN' | 'BROKER_UNAVAILABLE' | 'NO_WORKER';
+  message: string;
+}
+
+export type Readiness = { ready: true; runningStreams: number } | ({ ready: false } & NotReady);
 
 export interface RouteDeps {
   staticFiles: StaticFiles;

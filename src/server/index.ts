@@ -6,7 +6,7 @@
  */
 export { DashboardServer, sourceDescriptor, type ClientSnapshot, type DashboardServerOptions, type PublishOutcome } from './dashboard-server.js';
 export { ServiceMetrics, type SkipReason } from './metrics.js';
-export type { Readiness } from './http-routes.js';
+export type { NotReady, Readiness } from './http-routes.js';
 export {
   PROTOCOL_VERSION,
   decodeFrameMessage,
@@ -20,7 +20,8 @@ export {
   type StateMessage,
   type StatsMessage,
 } from './protocol.js';
-export { encodeJpeg } from './jpeg.js';
+export { decodeJpeg, encodeJpeg } from './jpeg.js';
+export { editedJpegQuality, type FrameImages } from './frame-message.js';
 export { redactUrl } from './redact.js';
 export { API_ERROR_STATUS, StreamApiRefusal, type ApiErrorCode, type FieldError } from './stream-api.js';
 export {

@@ -3,9 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createLogger } from '../../log/logger.js';
 import { startReplay, untilDoneOrSignal } from '../../runtime/index.js';
-import { createProgress, type Progress } from '../progress.js';
+import { frameProgress } from '../progress.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
+import { runThroughBroker } from './run-cluster.js';
 
 /** Checked by the config schema (a bad one exits 2 naming it). */
 type AnnotateLayout = NonNullable<Config['sinks']['annotatedVideo']>['layout'];
@@ -32,6 +33,7 @@ Options:
                          source's size (at most 1280 wide) unless --width/--height say otherwise
       --annotate-layout L  overlay (default) or side-by-side (original | edited)
       --summary FILE     write the summary as JSON
+      --nats URL         replay through the workers on this NATS broker (docs/distributed.md)
       --log-level L      silent, error, warn, info, debug`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -50,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     annotate: { type: 'string' },
     'annotate-layout': { type: 'string' },
     summary: { type: 'string' },
+    nats: { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (values.help) {
@@ -66,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['log-level'] ? { logLevel: values['log-level'] as Config['logLevel'] } : {}),
       model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
       batching: { maxBatch: intOption(values.batch, 'batch', 1, 1024) },
+      cluster: { url: values.nats },
       sources: [{ id: 'replay', url: values.source, mode: 'replay', realtime: values.realtime ?? false, corrupt: values.corrupt }],
       sinks: {
         jsonl: { path: values.out },
@@ -75,20 +79,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const decodeSize = { width: intOption(values.width, 'width', 16, 4096), height: intOption(values.height, 'height', 16, 4096) };
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  if (values.nats) return runThroughBroker(config, { log, decodeSize, source: values.source, out: values.out, summaryFile: values.summary });
 
-  let progress: Progress | undefined;
-  const replaying = await startReplay(config, {
-    log,
-    decodeSize,
-    onOpen: ({ frameCount }) => (progress = createProgress({ total: frameCount, label: 'frames' })),
-    extraSinks: [{ name: 'progress', frame: () => progress?.tick(1) }],
-  });
-  let outcome;
-  try {
-    outcome = await untilDoneOrSignal(replaying, log);
-  } finally {
-    progress?.done();
-  }
+  const bar = frameProgress();
+  const replaying = await startReplay(config, { log, decodeSize, onOpen: bar.open, extraSinks: [bar.sink] });
+  const outcome = await untilDoneOrSignal(replaying, log).finally(bar.done);
   const { result, signalled } = outcome;
 
   const summary = { source: values.source, out: values.out, editor: result.engine.editor, steps: result.engine.steps, ...result.summary };
