@@ -2,7 +2,8 @@
  * The broker parts against a real nats-server, in-process and without a model: the topology is
  * idempotent and updates what may change, the LIVE stream keeps only the newest frame per stream,
  * a replay publisher waits on a full stream instead of dropping, and the replay collector writes
- * each result once, in order.
+ * each result once, in order; an ingest and a gateway in-process carry set-corruption and stream
+ * states across the broker.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,6 +22,9 @@ import {
   type DecodedResult,
 } from '../../src/cluster/index.js';
 import { clusterSchema } from '../../src/config/cluster.js';
+import { loadConfig } from '../../src/config/index.js';
+import { startGateway, startIngest } from '../../src/runtime/index.js';
+import { RecordingClient } from '../helpers/reliability-ws.js';
 import type { FlowSource } from '../../src/flow/frame-flow.js';
 import { silentLogger } from '../../src/log/index.js';
 import type { FrameInference } from '../../src/model/index.js';
@@ -151,4 +155,34 @@ test('the replay collector writes each result once, in seq order, whatever order
   assert.deepEqual(written.map((r) => r.frame.seq), [0, 1, 2, 3, 4]);
   assert.deepEqual(counts, { written: 5, duplicates: 2, dead: 0 });
   await collector.stop();
+});
+
+test('ingest + gateway in-process: stream states and set-corruption travel over the broker; /readyz says NO_WORKER', async () => {
+  const overrides = { logLevel: 'silent' as const, cluster: { url: nats.url }, server: { port: 0 } };
+  const ingest = await startIngest(await loadConfig({ file: undefined, overrides: { ...overrides, sources: [{ id: 'feed', url: 'lavfi:testsrc2=size=32x24:rate=5', width: 32, height: 24, corrupt: 'fog:2' }] } }), { log: silentLogger });
+  const gateway = await startGateway(await loadConfig({ file: undefined, overrides }), { log: silentLogger });
+  const client = await RecordingClient.connect(`${gateway.url.replace(/^http/, 'ws')}ws`);
+  try {
+    await client.waitFor(() => client.states('feed').some((m) => m['state'] === 'running'), "the ingest's 'running' state");
+    const readyz = await (await fetch(`${gateway.url}readyz`)).json() as { ready: boolean; reason?: string };
+    assert.deepEqual([readyz.ready, readyz.reason], [false, 'NO_WORKER']);
+
+    client.ws.send(JSON.stringify({ type: 'set-corruption', streamId: 'feed', corruption: 'snow:5' }));
+    const changed = await client.waitFor(() => client.messages.find((m) => m.type === 'corruption'), 'the corruption change');
+    assert.deepEqual(changed, { type: 'corruption', streamId: 'feed', corruption: 'snow:5' });
+    client.ws.send(JSON.stringify({ type: 'set-corruption', streamId: 'feed', corruption: 'no-such:9' }));
+    const refused = await client.waitFor(() => client.messages.find((m) => m.type === 'error'), 'the refusal');
+    assert.equal(refused['code'], 'REJECTED');
+    assert.match(String(refused['message']), /no-such/, "the ingest's own reason reaches the dashboard");
+
+    // A dashboard that connects later is told the new setting.
+    const late = await RecordingClient.connect(`${gateway.url.replace(/^http/, 'ws')}ws`);
+    const stream = (late.hello!['streams'] as Array<{ id: string; corruption?: string | null }>).find((s) => s.id === 'feed');
+    late.close();
+    assert.equal(stream?.corruption, 'snow:5');
+  } finally {
+    client.close();
+    await ingest.stop();
+    await gateway.stop();
+  }
 });
