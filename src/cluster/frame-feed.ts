@@ -1,6 +1,6 @@
 /**
  * A worker's pull loop on one of the shared consumers (live or replay): it keeps at most `window`
- * frames pulled and not yet released by the flow, asks the broker for the difference, decodes each
+ * frames pulled and not yet released by the flow (live: see `whenIdle`), asks the broker for the difference, decodes each
  * frame's JPEG back to pixels and hands it on (BrokerStreams routes it to its stream's source).
  * Several workers pulling from one durable consumer share the load: each message goes to one.
  *
@@ -69,6 +69,13 @@ export interface FrameFeedOptions {
   consumer: string;
   /** Frames pulled and not yet released by the flow, at most. */
   window: number;
+  /**
+   * Live: pull only once every frame pulled before is released, and only as many as wait on the
+   * broker now (at least one). An open pull catches every frame published while it is open, so
+   * a busy worker must hold none: the frames stay on the broker, newest only, for whichever worker
+   * is free, and a worker never holds more than the batch it runs next.
+   */
+  whenIdle?: boolean;
   /** Where pulled frames are remembered for the result sink. */
   deliveries: WeakMap<Frame, FrameDelivery>;
   /** Hands a decoded frame on; `release` must be called once the flow is done with it. */
@@ -125,7 +132,8 @@ export class FrameFeed {
   async #run(): Promise<void> {
     while (!this.#stopped) {
       const room = this.#options.window - this.#inFlight - this.#requested;
-      if (room < 1 || this.#openFetches >= MAX_OPEN_FETCHES || !this.#options.broker.connected) {
+      const busy = this.#options.whenIdle === true && (this.#inFlight > 0 || this.#openFetches > 0);
+      if (busy || room < 1 || this.#openFetches >= MAX_OPEN_FETCHES || !this.#options.broker.connected) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
       }
@@ -133,13 +141,15 @@ export class FrameFeed {
     }
   }
 
-  async #fetch(count: number): Promise<void> {
-    const { broker, stream, consumer, log } = this.#options;
+  async #fetch(room: number): Promise<void> {
+    const { broker, stream, consumer, log, whenIdle } = this.#options;
     this.#openFetches++;
-    this.#requested += count;
+    let count = 0;
     let got = 0;
     try {
       this.#consumer ??= await broker.js.consumers.get(stream, consumer);
+      count = whenIdle ? Math.max(1, Math.min(room, (await this.#consumer.info(false)).num_pending)) : room;
+      this.#requested += count;
       const messages = await this.#consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
       for await (const msg of messages) {
         got++;

@@ -58,8 +58,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   const streams = new BrokerStreams(flow);
   const deliver = (frame: Frame, release: () => void) => streams.deliver(frame, release);
   const feeds = [
-    // Live: pull no more than the next batch; the rest waits on the broker, newest only, for any worker.
-    new FrameFeed({ broker, stream: STREAMS.live, consumer: CONSUMERS.live, window: maxBatch, deliveries, deliver, log }),
+    // Live: pull the next batch only once the last one is done; meanwhile frames wait on the broker, newest only, for any worker.
+    new FrameFeed({ broker, stream: STREAMS.live, consumer: CONSUMERS.live, window: maxBatch, whenIdle: true, deliveries, deliver, log }),
     new FrameFeed({
       broker,
       stream: STREAMS.replay,
