@@ -22,6 +22,8 @@ export interface ReplayScenarioOptions {
   configFile?: string;
   /** Folder for the command's summary file. */
   workDir: string;
+  /** More arguments for `run`, e.g. ['--nats', url] to replay through the workers. */
+  extraArgs?: readonly string[];
   timeoutMs: number;
 }
 
@@ -52,6 +54,7 @@ export async function measureReplay(options: ReplayScenarioOptions): Promise<Rep
     'run', '--source', options.video, '--out', '-', '--summary', summaryFile,
     '--bundle', options.bundleDir, '--editor', options.editor, '--batch', String(options.batch), '--log-level', 'warn',
     ...(options.configFile ? ['--config', options.configFile] : []),
+    ...(options.extraArgs ?? []),
   ];
   const warmupFrames = options.warmupFrames ?? 2 * options.batch;
   const child = CliChild.start(args);

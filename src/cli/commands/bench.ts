@@ -29,7 +29,10 @@ Options:
       --bundle DIR      model bundle (default: config model.bundle, models/cifar10)
   -c, --config FILE     configuration file (providers, ensemble, batching, server settings)
       --batch N         frames per batch for ceiling and replay (default: config batching.maxBatch)
-      --only LIST       comma-separated scenarios to run: ${SCENARIOS.join(',')} (default: all)`;
+      --only LIST       comma-separated scenarios to run: ${SCENARIOS.join(',')} (default: all)
+      --distributed     instead: the NATS JetStream hop (latency all-in-one vs through the broker),
+                        1 vs 2 workers and replay through the broker (needs nats-server;
+                        results in bench/results-distributed.json, docs/distributed.md)`;
 
 function parseScenarios(list: string | undefined): Set<Scenario> {
   if (list === undefined) return new Set(SCENARIOS);
@@ -47,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     batch: { type: 'string' },
     only: { type: 'string' },
+    distributed: { type: 'boolean' },
   });
   if (values.help) {
     console.log(HELP);
@@ -60,6 +64,14 @@ export async function run(argv: string[]): Promise<number> {
   const quick = values.quick ?? false;
   const jsonFile = values.json ?? path.join('bench', 'results.json');
   const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+  if (values.distributed) {
+    const { runDistributedBench } = await import('../../bench/distributed.js');
+    await runDistributedBench({
+      quick, bundleDir: config.model.bundle, editor: config.model.editor, batch: config.batching.maxBatch, configFile: values.config,
+      workDir: path.join('bench', 'out'), jsonFile: values.json ?? path.join('bench', 'results-distributed.json'), log,
+    });
+    return 0;
+  }
 
   const results = await runBench({
     quick,
