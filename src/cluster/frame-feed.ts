@@ -8,7 +8,7 @@
  * is in the worker its ack deadline is pushed back (`working()`), so a slow batch is not redelivered;
  * a frame the flow released without a result (its batch failed) is nak'ed for another try at once.
  */
-import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../log/logger.js';
 import { decodeJpeg } from '../server/jpeg.js';
 import type { Frame } from '../stream/frame.js';
@@ -103,13 +103,26 @@ export class FrameFeed {
   #received = 0;
   #failures = 0;
   #consumer: Consumer | undefined;
+  /** Pulls now open, and the way to abandon the requests of a connection that is gone. */
+  readonly #open = new Set<ConsumerMessages>();
+  #abandon: (error: Error) => void = () => {};
+  #abandoned = this.#nextAbandon();
   readonly #offChange: () => void;
   readonly #loop: Promise<void>;
 
   constructor(options: FrameFeedOptions) {
     this.#options = options;
-    // Pulls asked for while the broker is away only time out: wait for it, and pull at once when it is back.
-    this.#offChange = options.broker.onChange(() => this.#wake());
+    // Pulls asked for while the broker is away only time out: wait for it, and pull at once when it is
+    // back. What was asked of the old connection is abandoned then: the new server knows nothing of
+    // those pull requests, and a request sent into the gap waits out its whole timeout.
+    this.#offChange = options.broker.onChange((connected) => {
+      if (connected) {
+        this.#abandon(new Error('the connection was re-established'));
+        this.#abandoned = this.#nextAbandon();
+        for (const messages of this.#open) void messages.close();
+      }
+      this.#wake();
+    });
     if (options.touchEveryMs !== undefined) {
       this.#touchTimer = setInterval(() => this.#unacked.forEach((d) => d.touch()), options.touchEveryMs).unref();
     }
@@ -147,10 +160,12 @@ export class FrameFeed {
     let count = 0;
     let got = 0;
     try {
-      this.#consumer ??= await broker.js.consumers.get(stream, consumer);
-      count = whenIdle ? Math.max(1, Math.min(room, (await this.#consumer.info(false)).num_pending)) : room;
+      this.#consumer ??= await this.#untilReconnect(broker.js.consumers.get(stream, consumer));
+      count = whenIdle ? Math.max(1, Math.min(room, (await this.#untilReconnect(this.#consumer.info(false))).num_pending)) : room;
       this.#requested += count;
-      const messages = await this.#consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
+      const messages = await this.#untilReconnect(this.#consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS }));
+      this.#open.add(messages);
+      void messages.closed().then(() => this.#open.delete(messages));
       for await (const msg of messages) {
         got++;
         this.#requested--;
@@ -168,6 +183,18 @@ export class FrameFeed {
       this.#openFetches--;
       this.#wake();
     }
+  }
+
+  /** `request`, or a rejection as soon as the connection is re-established (its answer would never come). */
+  #untilReconnect<T>(request: Promise<T>): Promise<T> {
+    request.catch(() => {}); // abandoned: its own timeout later is of no interest
+    return Promise.race([request, this.#abandoned]);
+  }
+
+  #nextAbandon(): Promise<never> {
+    const abandoned = new Promise<never>((_, reject) => (this.#abandon = reject));
+    abandoned.catch(() => {});
+    return abandoned;
   }
 
   async #take(msg: JsMsg): Promise<void> {
