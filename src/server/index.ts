@@ -5,7 +5,7 @@
  * for a client: per-client bounded queues, newest-only publishing per stream.
  */
 export { DashboardServer, sourceDescriptor, type ClientSnapshot, type DashboardServerOptions, type PublishOutcome } from './dashboard-server.js';
-export { ServiceMetrics, type SkipReason } from './metrics.js';
+export { ServiceMetrics, type SinkOutcome, type SkipReason } from './metrics.js';
 export type { NotReady, Readiness } from './http-routes.js';
 export {
   PROTOCOL_VERSION,

@@ -15,6 +15,13 @@ const STAGES = Object.keys(STAGE_TIMING_FIELDS) as Array<keyof typeof STAGE_TIMI
 /** Why the server did not send a frame to someone. */
 export type SkipReason = 'slow_client' | 'superseded';
 
+/**
+ * What became of a sink's message (MQTT, webhooks): sent (the broker or receiver took it), failed
+ * (refused, or every attempt failed), dropped (its bounded queue was full, or it closed with the
+ * message unsent), superseded (a newer message for the same retained topic replaced it in the queue).
+ */
+export type SinkOutcome = 'sent' | 'failed' | 'dropped' | 'superseded';
+
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly #streams: StreamRegistry;
@@ -41,6 +48,10 @@ export class ServiceMetrics {
   readonly #clientErrors = new Counter({ name: `${PREFIX}ws_client_errors_total`, help: 'Client messages refused, by error code.', labelNames: ['code'], registers: [this.registry] });
   readonly #sourceUp = new Gauge({ name: `${PREFIX}source_up`, help: '1 while a source is running, else 0.', labelNames: ['stream'], registers: [this.registry] });
   readonly #outages = new Counter({ name: `${PREFIX}source_outages_total`, help: 'Times a running source lost its input and went into reconnecting (one per outage, however many attempts).', labelNames: ['stream'], registers: [this.registry] });
+  readonly #sinkMessages = new Counter({ name: `${PREFIX}sink_messages_total`, help: 'Messages of the MQTT and webhook sinks by outcome: sent, failed (refused or out of retries), dropped (queue full, or unsent at shutdown), superseded (replaced in the queue by a newer message for the same retained topic).', labelNames: ['sink', 'outcome'], registers: [this.registry] });
+  readonly #sinkRetries = new Counter({ name: `${PREFIX}sink_retries_total`, help: 'Further attempts after a failed webhook post (network error, timeout, 408, 429, 5xx).', labelNames: ['sink'], registers: [this.registry] });
+  readonly #sinkConnected = new Gauge({ name: `${PREFIX}sink_connected`, help: '1 while a connected sink (MQTT) is connected to its broker, else 0.', labelNames: ['sink'], registers: [this.registry] });
+  readonly #sinkQueue = new Gauge({ name: `${PREFIX}sink_queue_messages`, help: 'Messages a sink holds, waiting for its broker or receiver.', labelNames: ['sink'], registers: [this.registry] });
 
   constructor(streams: StreamRegistry, options: { defaultMetrics?: boolean } = {}) {
     this.#streams = streams;
@@ -105,6 +116,24 @@ export class ServiceMetrics {
   sourceState(streamId: string, state: StreamState, previous: StreamState | undefined): void {
     this.#sourceUp.set({ stream: streamId }, state === 'running' ? 1 : 0);
     if (state === 'reconnecting' && previous !== 'reconnecting') this.#outages.inc({ stream: streamId });
+  }
+
+  // ---- called by the sinks (src/sinks/sink-metrics.ts) -------------------------------------------
+
+  sinkMessages(sink: string, outcome: SinkOutcome, count = 1): void {
+    if (count > 0) this.#sinkMessages.inc({ sink, outcome }, count);
+  }
+
+  sinkRetry(sink: string): void {
+    this.#sinkRetries.inc({ sink });
+  }
+
+  sinkConnected(sink: string, connected: boolean): void {
+    this.#sinkConnected.set({ sink }, connected ? 1 : 0);
+  }
+
+  sinkQueue(sink: string, depth: number): void {
+    this.#sinkQueue.set({ sink }, depth);
   }
 
   /** Prometheus text exposition. */

@@ -5,9 +5,12 @@ import type { FrameInference, Prediction } from '../model/index.js';
 import type { Frame } from '../stream/index.js';
 import type { FrameSink } from './types.js';
 
-const brief = (p: Prediction | null) => (p ? { label: p.label, confidence: roundTo(p.confidence) } : null);
+/** A prediction as the outputs show it: its label and rounded confidence. */
+export const brief = (p: Prediction | null) => (p ? { label: p.label, confidence: roundTo(p.confidence) } : null);
 /** JSONL numbers are rounded so that lines stay short and diff cleanly. */
 export const roundTo = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export const briefTopk = (p: Prediction) => p.topk.map((c) => ({ label: c.label, p: roundTo(c.probability) }));
 
 export function frameRecord(frame: Frame, inference: FrameInference): Record<string, unknown> {
   const { ensemble, source, edited, timings } = inference;
@@ -19,7 +22,7 @@ export function frameRecord(frame: Frame, inference: FrameInference): Record<str
     confidence: roundTo(ensemble.confidence),
     source: brief(source),
     edited: brief(edited),
-    topk: ensemble.topk.map((c) => ({ label: c.label, p: roundTo(c.probability) })),
+    topk: briefTopk(ensemble),
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, roundTo(v, 3)])),
     ...(frame.discontinuity ? { discontinuity: true } : {}),
     ...(frame.meta?.truth !== undefined ? { truth: frame.meta.truth } : {}),
