@@ -17,6 +17,10 @@ export {
   type ServerConfig,
   type ModelConfig,
   type BatchingConfig,
+  type SinksConfig,
+  type MqttSinkConfig,
+  type WebhookConfig,
+  type BackoffConfig,
   type LogLevel,
 } from './schema.js';
 export { sourceKind, defaultMode, type ConfiguredSourceKind } from './sources.js';

@@ -174,15 +174,100 @@ export const motionGateSchema = z.strictObject({
   maxAgeMs: z.int().min(100).max(3_600_000).default(5000),
 });
 
-/** Outputs beyond the dashboard server; each is one FrameSink, built by src/runtime/sinks.ts. */
-export const sinksSchema = z.strictObject({
-  /** One JSON line per processed frame ('-': stdout), the format `run --out` writes. */
-  jsonl: z.strictObject({ path: z.string().min(1) }).optional(),
-  /** One stream's frames with their labels burned in, as a video (`run --annotate`; docs/integrations.md). */
-  annotatedVideo: annotatedVideoSchema.optional(),
-  /** Rolling annotated segment files of chosen streams, with retention (docs/integrations.md). */
-  recordings: recordingsSchema.optional(),
+/** Exponential backoff with full jitter (src/stream/backoff.ts): the n-th wait is drawn from [0, min(max, initial * 2^(n-1))]. */
+const backoffSchema = z
+  .strictObject({
+    initialDelayMs: z.int().min(10).max(600_000).default(500),
+    maxDelayMs: z.int().min(10).max(600_000).default(30_000),
+  })
+  .refine((b) => b.initialDelayMs <= b.maxDelayMs, { message: 'must not exceed maxDelayMs', path: ['initialDelayMs'] });
+
+/** Own messages for secrets, so that an error never echoes one. */
+const secretSchema = z.string({ error: 'expected a string' }).min(1, 'must not be empty');
+
+export const MQTT_SCHEMES = ['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss'] as const;
+
+const mqttUrlSchema = z
+  .string()
+  .min(1)
+  .refine((url) => MQTT_SCHEMES.some((scheme) => url.startsWith(`${scheme}://`)) && URL.canParse(url), {
+    message: `expected a broker URL: ${MQTT_SCHEMES.map((s) => `${s}://`).join(', ')} host[:port]`,
+  });
+
+/** No wildcards, no empty levels at either end: `home/cameras` is fine, `cams/#` or `/cams` are not. */
+const topicPrefixSchema = z
+  .string()
+  .regex(/^[^/#+\s](?:[^#+\s]*[^/#+\s])?$/, 'expected a topic without "+", "#", spaces or a leading/trailing "/"');
+
+export const mqttSinkSchema = z.strictObject({
+  /** mqtt://host:1883, mqtts://host:8883 (TLS), ws(s)://host/mqtt. */
+  url: mqttUrlSchema,
+  topicPrefix: topicPrefixSchema.default('decorruptor'),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+  /** Retain the state, label and snapshot topics (`available` is always retained: it is the last will). */
+  retain: z.boolean().default(true),
+  username: z.string().min(1).optional(),
+  /** Better from $DECORRUPTOR_MQTT_PASSWORD than in a file. */
+  password: secretSchema.optional(),
+  /** Default: decorruptor-<random>; a fixed one lets the broker keep a session. */
+  clientId: z.string().min(1).max(128).optional(),
+  /** The label topic is published on change, at most this often per stream; episode updates too. */
+  labelMaxPerSecond: z.number().positive().max(100).default(2),
+  /** Messages held while the broker is away; beyond it the oldest are dropped (counted in /metrics). */
+  bufferSize: z.int().min(1).max(100_000).default(1000),
+  /** Period of `<prefix>/stats`. */
+  statsIntervalMs: z.int().min(100).max(3_600_000).default(10_000),
+  /** Waits between reconnection attempts while the broker is unreachable. */
+  reconnect: backoffSchema.prefault({}),
+  /** How long one connection attempt may take. */
+  connectTimeoutMs: z.int().min(100).max(600_000).default(10_000),
 });
+
+export const WEBHOOK_EVENTS = ['label-change', 'state'] as const;
+
+const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  /** Names the hook in logs and metrics (`sink="webhook:<name>"`); default its position, 1-based. */
+  name: sourceIdSchema.optional(),
+  /** What is posted: the adapted label changed, and/or a stream's state changed. */
+  on: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default(['label-change']),
+  /** Per stream: label-change posts at least this far apart (the latest label goes out when it ends). */
+  cooldownSeconds: z.number().min(0).max(86_400).default(10),
+  /** Sent with every request, e.g. {"Authorization": "Bearer ..."}. */
+  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name'), secretSchema).default({}),
+  /** label-change posts are multipart/form-data: `payload` (the JSON) and `snapshot` (a JPEG of the edited frame). */
+  includeSnapshot: z.boolean().default(false),
+  /** One attempt's limit, response included. */
+  timeoutMs: z.int().min(50).max(600_000).default(5000),
+  /** Further attempts after a network error, a timeout, 408, 429 or 5xx (other 4xx are not retried). */
+  retries: z.int().min(0).max(20).default(3),
+  retryDelay: backoffSchema.prefault({ initialDelayMs: 1000, maxDelayMs: 30_000 }),
+  /** Posts waiting while one is under way; beyond it the oldest are dropped (counted in /metrics). */
+  queueSize: z.int().min(1).max(100_000).default(100),
+});
+
+/** Outputs beyond the dashboard server; each is one FrameSink, built by src/runtime/sinks.ts. */
+export const sinksSchema = z
+  .strictObject({
+    /** One JSON line per processed frame ('-': stdout), the format `run --out` writes. */
+    jsonl: z.strictObject({ path: z.string().min(1) }).optional(),
+    /** Labels, episodes, snapshots, states and stats to an MQTT broker (docs/integrations.md). */
+    mqtt: mqttSinkSchema.optional(),
+    /** HTTP POSTs on label changes and state changes (docs/integrations.md). */
+    webhooks: z.array(webhookSchema).optional(),
+    /** One stream's frames with their labels burned in, as a video (`run --annotate`; docs/integrations.md). */
+    annotatedVideo: annotatedVideoSchema.optional(),
+    /** Rolling annotated segment files of chosen streams, with retention (docs/integrations.md). */
+    recordings: recordingsSchema.optional(),
+  })
+  .superRefine((sinks, ctx) => {
+    const seen = new Set<string>();
+    sinks.webhooks?.forEach((hook, index) => {
+      const name = hook.name ?? String(index + 1);
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['webhooks', index, 'name'], message: `duplicate webhook name "${name}"`, input: hook.name });
+      seen.add(name);
+    });
+  });
 
 export const dataSchema = z.strictObject({
   /** CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin) for the demo source. */
@@ -221,6 +306,9 @@ export type ServerConfig = z.output<typeof serverSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type BatchingConfig = z.output<typeof batchingSchema>;
 export type SinksConfig = z.output<typeof sinksSchema>;
+export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
+export type WebhookConfig = z.output<typeof webhookSchema>;
+export type BackoffConfig = z.output<typeof backoffSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The demo source that stands in when `sources` is empty. */

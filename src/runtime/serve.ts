@@ -84,7 +84,7 @@ export async function startServe(config: Config, options: ServeOptions): Promise
     live.opened(streams, failures.map((f) => f.sourceId));
     describeSources(streams, log);
 
-    const sinks = [dashboardSink(server), ...(await configuredSinks(config, { log, timings: (id) => live.timing(id) })), ...(options.extraSinks ?? [])];
+    const sinks = [dashboardSink(server), ...(await configuredSinks(config, { log, metrics: server.metrics, timings: (id) => live.timing(id) })), ...(options.extraSinks ?? [])];
     const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks });
 
     live.attach({ flow, server });

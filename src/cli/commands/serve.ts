@@ -20,6 +20,10 @@ Options:
       --bundle DIR      model bundle (default models/cifar10)
       --editor NAME     editor from the bundle (cm, dpm) or none
       --steps N         editor steps (cm: 1-8, default 4)
+      --mqtt URL        publish labels, episodes, snapshots, states and stats to an MQTT broker:
+                        mqtt://host:1883 or mqtts://host:8883 (TLS); the other MQTT settings
+                        (topicPrefix, qos, username...) come from sinks.mqtt in the config file,
+                        the password best from $DECORRUPTOR_MQTT_PASSWORD (docs/integrations.md)
       --log-level L     silent, error, warn, info, debug`;
 
 export function sourceOverrides(sources: string[] | undefined, corrupt: string | undefined): ConfigOverrides['sources'] {
@@ -41,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     bundle: { type: 'string' },
     editor: { type: 'string' },
     steps: { type: 'string' },
+    mqtt: { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (values.help) {
@@ -54,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       server: { host: values.host, port: intOption(values.port, 'port', 0, 65535) },
       model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
       sources: sourceOverrides(values.source, values.corrupt),
+      sinks: values.mqtt === undefined ? undefined : { mqtt: { url: values.mqtt } },
     },
   });
   const log = createLogger(config.logLevel);
