@@ -28,6 +28,8 @@ export function startDashboard() {
   let hello = null;
   let focusId = focusFromHash();
   const pausedIds = new Set();
+  /** Each stream's confirmed regions of interest; absent: the stream takes none. */
+  const regionsByStream = new Map();
 
   const socket = new ReconnectingSocket(dashboardSocketUrl(location), {
     connecting: (attempt) => setConnection(attempt === 0 ? 'connecting' : 'reconnecting', attempt === 0 ? 'connecting…' : 'reconnecting…'),
@@ -62,6 +64,7 @@ export function startDashboard() {
       sendSubscription();
     },
     setCorruption: (id, setting) => socket.send({ type: 'set-corruption', streamId: id, corruption: setting }),
+    setRegions: (id, regions) => socket.send({ type: 'set-regions', streamId: id, regions }),
   };
 
   function cardFor(id) {
@@ -71,9 +74,40 @@ export function startDashboard() {
       cards.set(id, card);
       ui.grid.append(card.root);
       if (hello) card.setCorruptionChoices(...corruptionControl(hello));
+      showRegions(id);
+      placeCards();
       refreshStreamList();
     }
     return card;
+  }
+
+  // ---- regions of interest: each a stream `<stream>.<region>` on a card right after its stream's
+
+  /** The stream a region's stream is cut from (the last "." splits them), else null. */
+  function parentOf(id) {
+    const dot = id.lastIndexOf('.');
+    const parent = id.slice(0, dot);
+    return dot > 0 && regionsByStream.get(parent)?.some((r) => r.id === id.slice(dot + 1)) ? parent : null;
+  }
+
+  function showRegions(id) {
+    const card = cards.get(id);
+    card?.setRegions(regionsByStream.get(id), hello?.controls?.setRegions === true);
+    card?.setRegionOf(parentOf(id));
+  }
+
+  function placeCards() {
+    const ordered = [];
+    for (const [id, card] of cards) {
+      if (parentOf(id) !== null && cards.has(parentOf(id))) continue; // placed after its stream
+      ordered.push(card.root);
+      for (const region of regionsByStream.get(id) ?? []) {
+        const child = cards.get(`${id}.${region.id}`);
+        if (child) ordered.push(child.root);
+      }
+    }
+    const now = [...ui.grid.children];
+    if (ordered.some((root, i) => now[i] !== root)) ui.grid.append(...ordered);
   }
 
   function removeCard(id) {
@@ -144,7 +178,15 @@ export function startDashboard() {
         return;
       case 'corruption':
         return cards.get(message.streamId)?.confirmCorruption(message.corruption);
+      case 'regions':
+        regionsByStream.set(message.streamId, message.regions);
+        for (const id of cards.keys()) showRegions(id);
+        return placeCards();
       case 'error':
+        if (message.for === 'set-regions') {
+          for (const card of cards.values()) card.regionsRefused();
+          return notice.show('error', `Regions not changed: ${message.message}`, { hideAfterMs: 6000 });
+        }
         if (message.for !== 'set-corruption') return console.warn('the server refused a message', message);
         for (const card of cards.values()) card.corruptionRefused();
         return notice.show('error', `Corruption not changed: ${message.message}`, { hideAfterMs: 5000 });
@@ -162,6 +204,8 @@ export function startDashboard() {
     }
     const ids = new Set(message.streams.map((s) => s.id));
     for (const id of [...cards.keys()]) if (!ids.has(id)) removeCard(id);
+    regionsByStream.clear();
+    for (const stream of message.streams) if (stream.regions !== undefined) regionsByStream.set(stream.id, stream.regions);
     for (const stream of message.streams) {
       const card = cardFor(stream.id);
       card.setUrl(stream.url);
@@ -169,6 +213,8 @@ export function startDashboard() {
       card.setCorruptionChoices(...corruptionControl(message));
       if (stream.corruption !== undefined) card.confirmCorruption(stream.corruption); // absent: older server, or not one spec
     }
+    for (const id of cards.keys()) showRegions(id);
+    placeCards();
     ui.empty.textContent = 'The server has no streams configured.';
     refreshStreamList();
     sendSubscription();

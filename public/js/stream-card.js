@@ -9,6 +9,7 @@ import * as format from './format.js';
 import { FramePainter } from './frame-painter.js';
 import { HistoryChart } from './history-chart.js';
 import { LabelTimeline } from './label-timeline.js';
+import { RegionEditor } from './region-editor.js';
 import { renderTopK } from './topk-bars.js';
 
 const ACCURACY_WINDOW = 200;
@@ -18,6 +19,7 @@ const ACCURACY_WINDOW = 200;
  * @property {(id: string) => void} toggleFocus
  * @property {(id: string, paused: boolean) => void} setPaused
  * @property {(id: string, setting: string | null) => void} setCorruption
+ * @property {(id: string, regions: object[]) => void} setRegions
  */
 
 export class StreamCard {
@@ -35,6 +37,7 @@ export class StreamCard {
     this.chart = new HistoryChart($('.history', this.root));
     this.timeline = new LabelTimeline($('.timeline', this.root), $('.legend', this.root));
     this.picker = new CorruptionPicker($('.corruption-picker', this.root), (setting) => actions.setCorruption(id, setting));
+    this.regions = new RegionEditor(this.root, (regions) => actions.setRegions(id, regions));
     this.pending = null; // newest frame not yet on screen
     this.frameCount = 0;
     this.lastLatencyMs = null;
@@ -96,6 +99,26 @@ export class StreamCard {
 
   corruptionRefused() {
     this.picker.refused();
+  }
+
+  // ---- regions of interest -------------------------------------------------------------------
+
+  /** This stream's regions (undefined: it takes none); `enabled`: the server takes set-regions. */
+  setRegions(regions, enabled) {
+    this.regions.show(regions, enabled);
+  }
+
+  regionsRefused() {
+    this.regions.refused();
+  }
+
+  /** A region's stream names the stream it is cut from (its corruption follows that stream's). */
+  setRegionOf(parentId) {
+    if (parentId) this.root.dataset.parent = parentId;
+    else delete this.root.dataset.parent;
+    const chip = $('.chip.region-of', this.root);
+    chip.hidden = !parentId;
+    chip.textContent = parentId ? `region of ${parentId}` : '';
   }
 
   // ---- view controls -------------------------------------------------------------------------

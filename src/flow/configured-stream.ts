@@ -5,6 +5,7 @@
  */
 import { corruptionSchedule, createCorruptionStage, parseCorruptionSpec } from '../corrupt/index.js';
 import type { SourceConfig } from '../config/index.js';
+import type { Region } from '../config/regions.js';
 import { FrameSource, type Frame } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
 import type { FlowStream } from './frame-flow.js';
@@ -24,19 +25,22 @@ export function corruptionStage(setting: CorruptionSetting): ((frame: Frame) => 
 
 export class ConfiguredStream implements FlowStream {
   readonly source: FrameSource;
+  /** The configured regions of interest (src/flow/regions puts them into the flow). */
+  readonly regions: readonly Region[];
   readonly #label: ((frame: Frame) => Frame) | undefined;
   #corrupt: ((frame: Frame) => Promise<Frame>) | undefined;
   #corruption: CorruptionSetting;
 
-  private constructor(source: FrameSource, corruption: CorruptionSetting, label?: (frame: Frame) => Frame) {
+  private constructor(source: FrameSource, corruption: CorruptionSetting, regions: readonly Region[], label?: (frame: Frame) => Frame) {
     this.source = source;
+    this.regions = regions;
     this.#label = label;
     this.#corruption = corruption;
     this.#corrupt = corruptionStage(corruption);
   }
 
   static async create(
-    config: Pick<SourceConfig, 'id' | 'url' | 'mode' | 'realtime' | 'width' | 'height' | 'fit' | 'fps' | 'stallTimeoutMs' | 'restart' | 'corrupt'>,
+    config: Pick<SourceConfig, 'id' | 'url' | 'mode' | 'realtime' | 'width' | 'height' | 'fit' | 'fps' | 'stallTimeoutMs' | 'restart' | 'corrupt'> & { regions?: readonly Region[] },
     options: { label?: (frame: Frame) => Frame; maxInFlight?: number } = {},
   ): Promise<ConfiguredStream> {
     const source = await FrameSource.create({
@@ -52,7 +56,7 @@ export class ConfiguredStream implements FlowStream {
       maxInFlight: options.maxInFlight,
       restart: config.restart,
     });
-    return new ConfiguredStream(source, config.corrupt ?? null, options.label);
+    return new ConfiguredStream(source, config.corrupt ?? null, config.regions ?? [], options.label);
   }
 
   get corruption(): CorruptionSetting {
@@ -70,6 +74,13 @@ export class ConfiguredStream implements FlowStream {
     const labelled = this.#label ? this.#label(frame) : frame;
     return this.#corrupt ? this.#corrupt(labelled) : labelled;
   };
+
+  /**
+   * What the stream's region frames go through: its corruption (set-corruption changes it for
+   * them too), not the demo's ground truth, which is the whole picture's and whose scene-start
+   * bookkeeping belongs to the full frame's stream.
+   */
+  readonly regionTransform = (frame: Frame): Frame | Promise<Frame> => (this.#corrupt ? this.#corrupt(frame) : frame);
 }
 
 export function describeSources(streams: readonly ConfiguredStream[], log: Logger): void {

@@ -8,3 +8,4 @@ export { FrameFlow, type FrameFlowOptions, type FlowStream } from './frame-flow.
 export { ConfiguredStream, CORRUPTION_PERIOD_MS, corruptionStage, describeSources, type CorruptionSetting } from './configured-stream.js';
 export { AllSourcesFailedError, openStreams, sourceFailure, type OpenedStreams, type SourceFailure } from './open-streams.js';
 export { resolveSource, type ResolvedSource } from './demo-source.js';
+export { RegionControls, RegionsRefusedError, RegionSource, StreamRegions, cropFrame, type RegionHost, type RegionParent } from './regions/index.js';

@@ -6,8 +6,10 @@ import type { WebSocket } from 'ws';
 import { ClientConnection, type ClientOptions } from './client-connection.js';
 import type { ServiceMetrics } from './metrics.js';
 import { type ClientErrorCode, type ClientMessage, type HelloMessage, parseClientMessage, type ServerMessage } from './protocol.js';
+import { applyRegions, type RegionsRefusal } from './regions-request.js';
 import type { StreamRegistry } from './stream-registry.js';
 import type { Logger } from '../log/logger.js';
+import type { Region } from '../config/regions.js';
 import type { ServerHandlers } from './types.js';
 
 export interface ClientHubOptions {
@@ -149,7 +151,31 @@ export class ClientHub {
       case 'set-corruption':
         void this.#setCorruption(client, message.streamId, message.corruption);
         return;
+      case 'set-regions':
+        void this.#setRegions(client, message.streamId, message.regions);
+        return;
     }
+  }
+
+  async #setRegions(client: ClientConnection, streamId: string, regions: Region[]): Promise<void> {
+    const refusal = await this.applyRegions(streamId, regions);
+    if (refusal) this.#refuse(client, refusal.code, refusal.message, 'set-regions');
+  }
+
+  /** Replaces a stream's regions through the pipeline's handler and tells every client; the refusal when it cannot be done. */
+  applyRegions(streamId: string, regions: Region[]): Promise<RegionsRefusal | undefined> {
+    return applyRegions(
+      {
+        handler: this.#options.handlers.setRegions,
+        streams: this.#options.streams,
+        broadcast: (message) => this.broadcast(message),
+        announceStreams: () => {
+          for (const client of this.#clients) client.sendJson(this.#options.hello(client));
+        },
+      },
+      streamId,
+      regions,
+    );
   }
 
   async #setCorruption(client: ClientConnection, streamId: string, corruption: string | null): Promise<void> {

@@ -7,6 +7,7 @@
  *   per frame means a skipped frame is skipped whole, and a browser decodes it with a DataView.
  */
 import { z } from 'zod';
+import { overlongMessage, overlongRegionIds, regionListSchema, type Region } from '../config/regions.js';
 import type { ClassScore, Prediction, StageTimings } from '../model/types.js';
 import type { StreamState } from './types.js';
 
@@ -22,10 +23,14 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pause'), paused: z.boolean() }),
   z.object({ type: z.literal('ping'), id: z.union([z.string().max(128), z.number()]).optional() }),
   z.object({ type: z.literal('set-corruption'), streamId: streamIdSchema, corruption: z.string().min(1).max(200).nullable() }),
+  // The config's rules for sources[].regions; the whole list replaces the stream's regions ([]: none).
+  z.object({ type: z.literal('set-regions'), streamId: streamIdSchema, regions: regionListSchema }).superRefine((m, ctx) => {
+    for (const i of overlongRegionIds(m.streamId, m.regions)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: overlongMessage(m.streamId, m.regions[i]!.id) });
+  }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessage['type'][] = ['subscribe', 'pause', 'ping', 'set-corruption'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessage['type'][] = ['subscribe', 'pause', 'ping', 'set-corruption', 'set-regions'];
 
 /** Stable codes of `error` messages; clients and tests match on these, not on the text. */
 export type ClientErrorCode =
@@ -92,6 +97,15 @@ export interface StreamSummary {
    * (a stream it was not told about, a configured list of several specs) and from older servers.
    */
   corruption?: string | null;
+  /**
+   * The stream's regions of interest, each a stream `<id>.<region id>` of its own: as configured,
+   * then as last set by `set-regions`. Absent where the stream takes none (a replayed file, a
+   * region's stream) and from older servers.
+   */
+  regions?: Region[];
+  /** On a region's stream: the stream it is cut from, and the region's id. */
+  parent?: string;
+  region?: string;
 }
 
 export interface HelloMessage {
@@ -104,7 +118,8 @@ export interface HelloMessage {
   /** This connection's subscription: new clients get every stream. */
   subscribed: '*' | string[];
   corruptions: string[];
-  controls: { setCorruption: boolean };
+  /** setRegions: absent from older servers. */
+  controls: { setCorruption: boolean; setRegions?: boolean };
   limits: { maxPayloadBytes: number; messagesPerSecond: number; burst: number };
 }
 
@@ -158,7 +173,8 @@ export type ServerMessage =
   | { type: 'pong'; id?: string | number; at: number }
   | { type: 'subscribed'; streams: '*' | string[] }
   | { type: 'paused'; paused: boolean }
-  | { type: 'corruption'; streamId: string; corruption: string | null };
+  | { type: 'corruption'; streamId: string; corruption: string | null }
+  | { type: 'regions'; streamId: string; regions: Region[] };
 
 // ---- server -> client: binary frames ------------------------------------------------------------
 

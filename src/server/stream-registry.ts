@@ -1,8 +1,10 @@
 /**
- * The streams the server knows about: their redacted URL, lifecycle state, corruption setting and
- * recent statistics.
- * Streams are registered up front (from the config) or on first mention by the pipeline.
+ * The streams the server knows about: their redacted URL, lifecycle state, corruption setting,
+ * regions of interest and recent statistics.
+ * Streams are registered up front (from the config) or on first mention by the pipeline; a region's
+ * stream (`<id>.<region id>`) on first mention, and it leaves with its region.
  */
+import { regionStreamId, splitRegionStreamId, type Region } from '../config/regions.js';
 import type { StreamStatsSummary, StreamSummary } from './protocol.js';
 import { redactUrl } from './redact.js';
 import { RollingStats } from './rolling-stats.js';
@@ -13,6 +15,8 @@ interface StreamEntry {
   url: string | null;
   /** Undefined: not known (see StreamSummary.corruption). */
   corruption: string | null | undefined;
+  /** Undefined: the stream takes no regions (see StreamSummary.regions). */
+  regions: Region[] | undefined;
   update: StreamStateUpdate;
   stats: RollingStats;
 }
@@ -24,12 +28,45 @@ export class StreamRegistry {
   ensure(descriptor: StreamDescriptor): StreamEntry {
     let entry = this.#streams.get(descriptor.id);
     if (entry === undefined) {
-      entry = { id: descriptor.id, url: null, corruption: undefined, update: { state: 'starting' }, stats: new RollingStats() };
+      entry = { id: descriptor.id, url: null, corruption: undefined, regions: undefined, update: { state: 'starting' }, stats: new RollingStats() };
       this.#streams.set(descriptor.id, entry);
     }
     if (descriptor.url !== undefined) entry.url = redactUrl(descriptor.url);
     if (descriptor.corruption !== undefined) entry.corruption = descriptor.corruption;
+    if (descriptor.regions !== undefined) entry.regions = [...descriptor.regions];
     return entry;
+  }
+
+  regions(id: string): Region[] | undefined {
+    return this.#streams.get(id)?.regions;
+  }
+
+  /**
+   * Records a stream's regions (undefined: it takes none); the streams of regions it no longer has
+   * are forgotten. Returns their ids.
+   */
+  setRegions(id: string, regions: readonly Region[] | undefined): string[] {
+    const entry = this.#streams.get(id);
+    if (entry === undefined) return [];
+    const kept = new Set((regions ?? []).map((r) => r.id));
+    const gone = (entry.regions ?? []).filter((r) => !kept.has(r.id)).map((r) => regionStreamId(id, r.id));
+    entry.regions = regions === undefined ? undefined : [...regions];
+    for (const streamId of gone) this.#streams.delete(streamId);
+    return gone;
+  }
+
+  /** The region this id names, when it names one of a known stream's regions. */
+  regionOf(id: string): { parent: string; region: string } | undefined {
+    const split = splitRegionStreamId(id);
+    if (split === undefined) return undefined;
+    const found = this.#streams.get(split.streamId)?.regions?.some((r) => r.id === split.regionId);
+    return found ? { parent: split.streamId, region: split.regionId } : undefined;
+  }
+
+  /** A region's stream whose region was removed: what still comes of it (a last frame) is not a new stream. */
+  isRemovedRegion(id: string): boolean {
+    const split = splitRegionStreamId(id);
+    return split !== undefined && !this.#streams.has(id) && this.#streams.get(split.streamId)?.regions !== undefined && this.regionOf(id) === undefined;
   }
 
   /** Records a stream's new corruption setting; false (and nothing registered) for an unknown stream. */
@@ -43,7 +80,9 @@ export class StreamRegistry {
     return this.#streams.has(id);
   }
 
+  /** Forgets a stream, and its regions' streams with it. */
   remove(id: string): boolean {
+    this.setRegions(id, undefined);
     return this.#streams.delete(id);
   }
 
@@ -71,6 +110,8 @@ export class StreamRegistry {
       url: e.url,
       ...e.update,
       ...(e.corruption === undefined ? {} : { corruption: e.corruption }),
+      ...(e.regions === undefined ? {} : { regions: e.regions }),
+      ...this.regionOf(e.id),
     }));
   }
 

@@ -1,4 +1,5 @@
 /** Shapes the server shares with the code that drives it (the pipeline and the CLI). */
+import type { Region } from '../config/regions.js';
 import type { SourceConfig } from '../config/schema.js';
 
 /**
@@ -24,6 +25,8 @@ export interface StreamDescriptor {
   url?: string;
   /** Synthetic corruption setting of a test feed ('fog:4', 'cycle:4'; null: clean). Omitted: not known. */
   corruption?: string | null;
+  /** Regions of interest (each a stream `<id>.<region id>`). Omitted: the stream takes none. */
+  regions?: readonly Region[];
 }
 
 /** Facts about the running model, sent to each client in `hello`. */
@@ -45,6 +48,11 @@ export interface ServerHandlers {
    * the client gets an error with code REJECTED and the thrown error's message.
    */
   setCorruption?(streamId: string, corruption: string | null): void | Promise<void>;
+  /**
+   * A client replaced a stream's regions of interest (validated; [] removes them); resolves once
+   * the regions' streams run. Throw to refuse (REJECTED, with the thrown error's message).
+   */
+  setRegions?(streamId: string, regions: Region[]): void | Promise<void>;
   /**
    * The stream API adds a source (validated by the config's source schema); resolves once it is
    * open and started. Throw a StreamApiRefusal (STREAM_EXISTS) for an id in use; any other error's
