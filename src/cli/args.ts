@@ -22,6 +22,13 @@ export function intOption(value: string | undefined, flag: string, min = -Infini
   return n;
 }
 
+/** `--motion-gate on|off` as a config override of `motionGate.enabled`. */
+export function motionGateOption(value: string | undefined): { enabled: boolean } | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'on' && value !== 'off') throw new UsageError(`--motion-gate: expected on or off, got "${value}"`);
+  return { enabled: value === 'on' };
+}
+
 /**
  * `--smoothing off | ema[:HALF_LIFE_MS] | window[:FRAMES]` as a config override of `smoothing`.
  * The value's range is checked by the config schema, which names the field.

@@ -35,12 +35,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'DECORRUPTOR_MAX_BATCH', path: ['batching', 'maxBatch'], kind: 'number', description: 'largest inference batch' },
   { name: 'DECORRUPTOR_MAX_WAIT_MS', path: ['batching', 'maxWaitMs'], kind: 'number', description: 'batch wait after its first frame' },
   { name: 'DECORRUPTOR_DATA_DIR', path: ['data', 'cifar10Dir'], kind: 'string', description: 'CIFAR-10 binary batches for the demo' },
+  { name: 'DECORRUPTOR_NATS_URL', path: ['cluster', 'url'], kind: 'string', description: 'NATS JetStream broker of the ingest / worker / gateway roles, e.g. nats://nats:4222' },
   { name: 'DECORRUPTOR_MQTT_URL', path: ['sinks', 'mqtt', 'url'], kind: 'string', description: 'MQTT broker URL (mqtt://, mqtts://, ws://, wss://): turns the MQTT sink on' },
   { name: 'DECORRUPTOR_MQTT_TOPIC_PREFIX', path: ['sinks', 'mqtt', 'topicPrefix'], kind: 'string', description: 'first level(s) of every MQTT topic' },
   { name: 'DECORRUPTOR_MQTT_USERNAME', path: ['sinks', 'mqtt', 'username'], kind: 'string', description: 'MQTT user name' },
   // Secrets belong in the environment (or a secrets file mounted as config), not in a committed config.
   { name: 'DECORRUPTOR_MQTT_PASSWORD', path: ['sinks', 'mqtt', 'password'], kind: 'string', description: 'MQTT password' },
-  { name: 'DECORRUPTOR_NATS_URL', path: ['cluster', 'url'], kind: 'string', description: 'NATS JetStream broker of the ingest / worker / gateway roles, e.g. nats://nats:4222' },
   {
     name: 'DECORRUPTOR_SOURCES',
     path: ['sources'],

@@ -4,12 +4,14 @@
  * loader enforces. Objects are strict: a misspelt key is an error, not a silently ignored setting.
  */
 import { z } from 'zod';
+import { SMOOTHING_MODES } from '../flow/smoothing/label-smoother.js';
 import { EDITOR_NOISE_SOURCES } from '../model/noise.js';
 import { ENSEMBLE_MODES } from '../model/types.js';
 import { ANNOTATE_LAYOUTS } from '../sinks/annotate-frame.js';
 import { isLoopbackHost } from './hosts.js';
 import { defaultMode, NETWORK_SCHEMES, sourceKind } from './sources.js';
 import { clusterSchema } from './cluster.js';
+import { overlongMessage, overlongRegionIds, regionListSchema, regionStreamId } from './regions.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -58,10 +60,23 @@ export const sourceSchema = z
     stallTimeoutMs: z.int().min(100).default(10_000),
     restart: restartSchema.prefault({}),
     corrupt: corruptionSchema.optional(),
+    /** Regions of interest, each classified as its own stream `<id>.<region id>` (src/config/regions.ts); live sources only. */
+    regions: regionListSchema.optional(),
   })
   .refine((s) => s.restart.initialDelayMs <= s.restart.maxDelayMs, {
     message: 'must not exceed restart.maxDelayMs',
     path: ['restart', 'initialDelayMs'],
+  })
+  .superRefine((s, ctx) => {
+    if (!s.regions?.length) return;
+    const kind = sourceKind(s.url);
+    // A replayed file loses no frame, so each region would have to hold its source's frames back too; not supported.
+    if (kind !== undefined && (s.mode ?? defaultMode(kind)) === 'replay') {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'regions need a live source, and this one is replayed (files are by default): set mode "live" to serve a file with regions', input: s.regions });
+    }
+    for (const index of overlongRegionIds(s.id, s.regions)) {
+      ctx.addIssue({ code: 'custom', path: ['regions', index, 'id'], message: overlongMessage(s.id, s.regions[index]!.id), input: s.regions[index]!.id });
+    }
   })
   .transform((s) => {
     const kind = sourceKind(s.url)!;
@@ -135,43 +150,11 @@ export const batchingSchema = z.strictObject({
   maxBatch: z.int().min(1).max(1024).default(16),
   /** Longest a batch waits after its first frame before it is run anyway. */
   maxWaitMs: z.number().min(0).max(10_000).default(15),
-});
-
-/** The labels burned into annotated frames; side-by-side puts the edited frame next to the original. */
-const annotateLayoutSchema = z.enum(ANNOTATE_LAYOUTS).default('overlay');
-
-const annotatedVideoSchema = z.strictObject({
-  /** Output file, H.264 (.mp4, .mkv...); replaced if it exists. */
-  path: z.string().min(1),
-  layout: annotateLayoutSchema,
-});
-
-const recordingsSchema = z
-  .strictObject({
-    /** Folder of the segment files (created if missing). */
-    dir: z.string().min(1),
-    segmentSeconds: z.int().min(1).max(3600).default(60),
-    /** Newest segments kept per stream. */
-    retentionSegments: z.int().min(1).max(1_000_000).optional(),
-    /** Segments older than this are deleted. */
-    retentionHours: z.number().positive().max(100_000).optional(),
-    /** Stream ids to record; "*": every stream, those added at run time too. */
-    streams: z.union([z.literal('*'), z.array(sourceIdSchema).min(1)]).default('*'),
-    layout: annotateLayoutSchema,
-  })
-  .refine((r) => r.retentionSegments !== undefined || r.retentionHours !== undefined, {
-    message: 'set retentionSegments or retentionHours (or both): recordings must not fill the disk',
-    path: ['retentionSegments'],
-  });
-
-/** Motion gating per stream (src/flow/motion-gate.ts): still frames carry the last result instead of being inferred. */
-export const motionGateSchema = z.strictObject({
-  /** Unset: on in `serve` (live cameras), off in `run` (every frame of a replay inferred). */
-  enabled: z.boolean().optional(),
-  /** Mean grey-thumbnail change ([0, 1]) from the last inferred frame below which a frame reuses its result. */
-  threshold: z.number().min(0).max(1).default(0.01),
-  /** Longest a result is reused before a frame is inferred anyway. */
-  maxAgeMs: z.int().min(100).max(3_600_000).default(5000),
+  /**
+   * Replay (`run`): longest a partial batch waits for more frames, also when frames are already
+   * waiting. No latency is at stake, and on decode-bound footage fuller batches leave ffmpeg more CPU.
+   */
+  replayMaxWaitMs: z.number().min(0).max(10_000).default(100),
 });
 
 /** Exponential backoff with full jitter (src/stream/backoff.ts): the n-th wait is drawn from [0, min(max, initial * 2^(n-1))]. */
@@ -246,6 +229,55 @@ const webhookSchema = z.strictObject({
   queueSize: z.int().min(1).max(100_000).default(100),
 });
 
+/** Temporal label smoothing per stream (src/flow/smoothing): one scene, one label. */
+export const smoothingSchema = z.strictObject({
+  /** ema: exponential average with a half-life; window: mean of the last frames; off: raw labels. */
+  mode: z.enum(SMOOTHING_MODES).default('ema'),
+  halfLifeMs: z.number().positive().max(600_000).default(1000),
+  window: z.int().min(1).max(1000).default(15),
+  /** A new label must lead the current one's smoothed probability by this much. */
+  margin: z.number().min(0).max(0.99).default(0.15),
+  /** Mean grey-thumbnail change ([0, 1]) between consecutive frames that resets the average; 0: never. */
+  sceneCut: z.number().min(0).max(1).default(0.12),
+});
+
+/** The labels burned into annotated frames; side-by-side puts the edited frame next to the original. */
+const annotateLayoutSchema = z.enum(ANNOTATE_LAYOUTS).default('overlay');
+
+const annotatedVideoSchema = z.strictObject({
+  /** Output file, H.264 (.mp4, .mkv...); replaced if it exists. */
+  path: z.string().min(1),
+  layout: annotateLayoutSchema,
+});
+
+const recordingsSchema = z
+  .strictObject({
+    /** Folder of the segment files (created if missing). */
+    dir: z.string().min(1),
+    segmentSeconds: z.int().min(1).max(3600).default(60),
+    /** Newest segments kept per stream. */
+    retentionSegments: z.int().min(1).max(1_000_000).optional(),
+    /** Segments older than this are deleted. */
+    retentionHours: z.number().positive().max(100_000).optional(),
+    /** Stream ids to record; "*": every stream, those added at run time too. */
+    streams: z.union([z.literal('*'), z.array(sourceIdSchema).min(1)]).default('*'),
+    layout: annotateLayoutSchema,
+  })
+  .refine((r) => r.retentionSegments !== undefined || r.retentionHours !== undefined, {
+    message: 'set retentionSegments or retentionHours (or both): recordings must not fill the disk',
+    path: ['retentionSegments'],
+  });
+
+/** Motion gating per stream (src/flow/motion-gate.ts): still frames carry the last result instead of being inferred. */
+export const motionGateSchema = z.strictObject({
+  /** Unset: on in `serve` (live cameras), off in `run` (every frame of a replay inferred). */
+  enabled: z.boolean().optional(),
+  /** Mean grey-thumbnail change ([0, 1]) from the last inferred frame below which a frame reuses its result. */
+  threshold: z.number().min(0).max(1).default(0.01),
+  /** Longest a result is reused before a frame is inferred anyway. */
+  maxAgeMs: z.int().min(100).max(3_600_000).default(5000),
+});
+
 /** Outputs beyond the dashboard server; each is one FrameSink, built by src/runtime/sinks.ts. */
 export const sinksSchema = z
   .strictObject({
@@ -281,6 +313,8 @@ export const configSchema = z
     model: modelSchema.prefault({}),
     batching: batchingSchema.prefault({}),
     data: dataSchema.prefault({}),
+    smoothing: smoothingSchema.prefault({}),
+    motionGate: motionGateSchema.prefault({}),
     sinks: sinksSchema.prefault({}),
     /** The NATS JetStream broker of a scale-out deployment (ingest, worker, gateway roles). */
     cluster: clusterSchema.prefault({}),
@@ -295,6 +329,13 @@ export const configSchema = z
       }
       seen.add(source.id);
     });
+    // A region's stream must not take the id of another source ("cam" with region "door", and a source "cam.door").
+    config.sources.forEach((source, index) => {
+      source.regions?.forEach((region, r) => {
+        const id = regionStreamId(source.id, region.id);
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['sources', index, 'regions', r, 'id'], message: `region stream id "${id}" is also a source id`, input: region.id });
+      });
+    });
   });
 
 /** The validated configuration, every default filled in and every source's mode derived. */
@@ -306,6 +347,7 @@ export type ServerConfig = z.output<typeof serverSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type BatchingConfig = z.output<typeof batchingSchema>;
 export type SinksConfig = z.output<typeof sinksSchema>;
+export type SmoothingConfig = z.output<typeof smoothingSchema>;
 export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type BackoffConfig = z.output<typeof backoffSchema>;

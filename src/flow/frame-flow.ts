@@ -58,6 +58,8 @@ export interface FrameFlowOptions {
   engine: InferenceEngine;
   maxBatch: number;
   maxWaitMs: number;
+  /** Replay: a partial batch waits up to maxWaitMs for more frames even when frames are waiting (see fairMerge). */
+  fillBatches?: boolean;
   /**
    * Batches handed to the worker before the previous one returned. 2 keeps the worker busy while a
    * result travels back (replay throughput); 1 keeps live latency lowest. Default: 2 when any
@@ -125,7 +127,7 @@ export class FrameFlow {
         .pipe(smoothLabels({ ...smoothing, labels: options.engine.info.labels }))
         .subscribe(({ frame, inference }) => this.#sink.frame(frame, inference)),
     );
-    const batches$ = fairMergeAll(this.#intake, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs });
+    const batches$ = fairMergeAll(this.#intake, { ready$: this.#ready$, maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs, fillBatches: options.fillBatches });
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolveDone = resolve;
       this.#subscriptions.add(batches$.pipe(mergeMap((batch) => {
@@ -296,7 +298,8 @@ export class FrameFlow {
   #onState(event: SourceStateEvent): void {
     const { log } = this.#options;
     if (event.state === 'error') {
-      this.#sourceErrors.push(event.error);
+      // A region's stream fails with its source (the same error): counted once, however many streams it fed.
+      if (!this.#sourceErrors.includes(event.error)) this.#sourceErrors.push(event.error);
       log.error(`source ${event.sourceId} failed`, { error: event.error.message });
     } else if (event.state === 'reconnecting') {
       log.warn(`source ${event.sourceId} reconnecting`, { attempt: event.attempt, delayMs: event.delayMs, reason: event.reason });

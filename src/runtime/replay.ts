@@ -16,6 +16,7 @@ import { openEngine } from './engine.js';
 import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { configuredSinks } from './sinks.js';
+import { motionGateFor } from './motion-gate.js';
 
 /** The rate an annotated video is written at when the source does not say its own. */
 const REPLAY_FALLBACK_FPS = 25;
@@ -68,9 +69,17 @@ export async function startReplay(config: Config, options: ReplayOptions): Promi
 
   const summary = new RunSummarySink();
   const allSinks = [summary, ...sinks, ...(options.extraSinks ?? [])];
-  // An annotated video is written frame by frame: while its encoder is behind, the source waits.
-  const gated = { source: gateReleases(stream.source, () => sinksBusy(allSinks)), transform: stream.transform };
-  const flow = FrameFlow.start({ streams: [gated], engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks: allSinks });
+  const flow = FrameFlow.start({
+    // An annotated video is written frame by frame: while its encoder is behind, the source waits.
+    streams: [{ source: gateReleases(stream.source, () => sinksBusy(allSinks)), transform: stream.transform }],
+    engine,
+    maxBatch: config.batching.maxBatch,
+    maxWaitMs: config.batching.maxWaitMs,
+    smoothing: config.smoothing,
+    motionGate: motionGateFor(config, false),
+    log,
+    sinks: allSinks,
+  });
 
   let interrupted = false;
   const shutdown = once(async () => {

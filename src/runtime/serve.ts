@@ -12,6 +12,7 @@ import { ConfiguredStream, describeSources } from '../flow/configured-stream.js'
 import { resolveSource } from '../flow/demo-source.js';
 import { FrameFlow } from '../flow/frame-flow.js';
 import { AllSourcesFailedError, openStreams, sourceFailure } from '../flow/open-streams.js';
+import { RegionControls } from '../flow/regions/index.js';
 import type { Logger } from '../log/logger.js';
 import { DashboardServer, failedSourceUpdate, sourceDescriptor } from '../server/index.js';
 import { closeSinks, dashboardSink, type FrameSink } from '../sinks/index.js';
@@ -20,6 +21,7 @@ import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { ServeStreams } from './serve-streams.js';
 import { configuredSinks } from './sinks.js';
+import { motionGateFor } from './motion-gate.js';
 import { version } from './version.js';
 
 export interface ServeOptions {
@@ -48,12 +50,13 @@ export async function startServe(config: Config, options: ServeOptions): Promise
   // With the stream API on, streams come and go: none running is no reason to stop.
   const apiEnabled = config.server.api.enabled;
   const live = new ServeStreams(config, log);
+  const regions = new RegionControls();
   const server = await DashboardServer.create({
     config,
     info: { version, labels: [], model: { loading: true }, corruptions: [...CORRUPTION_TYPES] },
     log,
     streams: sources.map(sourceDescriptor),
-    handlers: live.handlers,
+    handlers: { ...live.handlers, setRegions: (streamId, list) => regions.set(streamId, list) },
   });
   const opened: Array<{ close(): Promise<void> }> = [server];
   // Whatever fails during start-up closes what is already open, or the process never exits.
@@ -85,9 +88,13 @@ export async function startServe(config: Config, options: ServeOptions): Promise
     describeSources(streams, log);
 
     const sinks = [dashboardSink(server), ...(await configuredSinks(config, { log, metrics: server.metrics, timings: (id) => live.timing(id) })), ...(options.extraSinks ?? [])];
-    const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, log, sinks });
+    const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, smoothing: config.smoothing, motionGate: motionGateFor(config, true), log, sinks });
 
     live.attach({ flow, server });
+    // The configured regions: each a stream of the flow, cut from its source's frames.
+    for (const stream of streams) {
+      regions.attach(stream, flow).catch((error: unknown) => log.error(`the regions of ${stream.source.id} did not start`, { error: (error as Error).message }));
+    }
 
     const shutdown = once(async () => {
       live.detach();

@@ -219,8 +219,12 @@ export class DashboardServer {
    */
   async publishFrame(frame: Frame, inference: FrameInference, images?: FrameImages): Promise<PublishOutcome> {
     if (this.#closing) return { status: 'closed', sent: 0, skipped: 0 };
-    if (!this.#streams.has(frame.streamId)) this.setStreamState(frame.streamId, { state: 'running' });
-    this.#metrics.frameProcessed(frame.streamId);
+    if (!this.#streams.has(frame.streamId)) {
+      // The last frame of a region just removed is no news of a new stream.
+      if (this.#streams.isRemovedRegion(frame.streamId)) return { status: 'no-subscribers', sent: 0, skipped: 0 };
+      this.setStreamState(frame.streamId, { state: 'running' });
+    }
+    this.#metrics.frameProcessed(frame.streamId, { labelChanged: inference.labelChanged, reused: inference.reused });
     const result = await this.#publishQueue(frame.streamId).push(() => this.#deliver(frame, inference, images));
     if (result.status === 'done') return result.value;
     this.#metrics.framesSkipped('superseded');
@@ -278,7 +282,7 @@ export class DashboardServer {
       streams: this.#streams.summaries(),
       subscribed: client.subscription,
       corruptions: this.#info.corruptions ?? [],
-      controls: { setCorruption: this.#handlers.setCorruption !== undefined },
+      controls: { setCorruption: this.#handlers.setCorruption !== undefined, setRegions: this.#handlers.setRegions !== undefined },
       limits: { maxPayloadBytes, messagesPerSecond: rateLimit.messagesPerSecond, burst: rateLimit.burst },
     };
   }
@@ -322,11 +326,13 @@ export class DashboardServer {
 /**
  * What the server announces of a configured source: its id, URL and corruption setting (null when
  * clean). A list of one spec is that spec; a list of several has no one-spec setting and is left out.
+ * A live source's regions ([] when none); a replayed one takes none, and one of unknown mode is not said.
  */
-export function sourceDescriptor(source: Pick<SourceConfig, 'id' | 'url' | 'corrupt'>): StreamDescriptor {
+export function sourceDescriptor(source: Pick<SourceConfig, 'id' | 'url' | 'corrupt'> & Partial<Pick<SourceConfig, 'mode' | 'regions'>>): StreamDescriptor {
   const { id, url, corrupt = null } = source;
   const corruption = typeof corrupt === 'string' || corrupt === null ? corrupt : corrupt.length === 1 ? corrupt[0] : undefined;
-  return corruption === undefined ? { id, url } : { id, url, corruption };
+  const regions = source.mode === 'live' ? { regions: source.regions ?? [] } : {};
+  return corruption === undefined ? { id, url, ...regions } : { id, url, corruption, ...regions };
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };

@@ -3,6 +3,7 @@
  * stamped with the send time. Times leave the server as epoch milliseconds; `capturedAt` is
  * performance.now() of this process, so it is converted through performance.timeOrigin.
  */
+import { reportedPrediction } from '../model/ensemble.js';
 import type { FrameInference } from '../model/types.js';
 import type { Frame } from '../stream/frame.js';
 import { encodeJpeg } from './jpeg.js';
@@ -53,7 +54,9 @@ export async function buildFrameMessage(frame: Frame, inference: FrameInference,
     source: trimTopK(inference.source, options.topK),
     edited: inference.edited === null ? null : trimTopK(inference.edited, options.topK),
     ensemble: trimTopK(inference.ensemble, options.topK),
-    changed: inference.ensemble.label !== inference.source.label,
+    smoothed: inference.smoothed ? trimTopK(inference.smoothed, options.topK) : null,
+    changed: reportedPrediction(inference).label !== inference.source.label,
+    ...(inference.reused ? { reused: true as const, resultAgeMs: Math.round(inference.resultAgeMs ?? 0) } : {}),
     timings: inference.timings,
   };
   return { payload: encodeFrameMessage(header, source, edited), latencyMs };

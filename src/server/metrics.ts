@@ -27,6 +27,8 @@ export class ServiceMetrics {
   readonly #streams: StreamRegistry;
 
   readonly #processed = new Counter({ name: `${PREFIX}frames_processed_total`, help: 'Frames that came out of inference, per stream.', labelNames: ['stream'], registers: [this.registry] });
+  readonly #reused = new Counter({ name: `${PREFIX}frames_reused_total`, help: 'Frames not inferred because they barely differed from the last inferred one (motion gating): they carry its result. Inferred = frames_processed_total - this.', labelNames: ['stream'], registers: [this.registry] });
+  readonly #labelChanges = new Counter({ name: `${PREFIX}label_changes_total`, help: "Times a stream's reported (smoothed) label changed from one frame to the next.", labelNames: ['stream'], registers: [this.registry] });
   readonly #dropped = new Counter({ name: `${PREFIX}frames_dropped_total`, help: 'Frames dropped before inference (live sources keep only the newest), per stream.', labelNames: ['stream', 'reason'], registers: [this.registry] });
   readonly #latency = new Histogram({
     name: `${PREFIX}capture_to_send_ms`,
@@ -58,6 +60,15 @@ export class ServiceMetrics {
     // collect() runs with `this` bound to the gauge, so the registry is captured here.
     const streamsRef = streams;
     new Gauge({
+      name: `${PREFIX}label_changes_per_minute`,
+      help: "Times a stream's reported label changed during the last minute.",
+      labelNames: ['stream'],
+      registers: [this.registry],
+      collect() {
+        for (const s of streamsRef.statsSummaries(performance.now())) this.set({ stream: s.id }, s.labelChangesPerMinute);
+      },
+    });
+    new Gauge({
       name: `${PREFIX}stream_fps`,
       help: 'Frames per second published per stream, over the last few seconds.',
       labelNames: ['stream'],
@@ -73,10 +84,19 @@ export class ServiceMetrics {
 
   // ---- called by the pipeline --------------------------------------------------------------------
 
-  /** A frame came out of inference. `DashboardServer.publishFrame` calls this itself. */
-  frameProcessed(streamId: string): void {
+  /**
+   * A frame came out of the flow: inferred, or `reused` (motion gating); its reported label changed
+   * or not. `DashboardServer.publishFrame` calls this itself.
+   */
+  frameProcessed(streamId: string, { labelChanged = false, reused = false }: { labelChanged?: boolean; reused?: boolean } = {}): void {
+    const now = performance.now();
     this.#processed.inc({ stream: streamId });
-    this.#streams.stats(streamId).recordFrame(performance.now());
+    if (reused) this.#reused.inc({ stream: streamId });
+    this.#streams.stats(streamId).recordFrame(now);
+    if (labelChanged) {
+      this.#labelChanges.inc({ stream: streamId });
+      this.#streams.stats(streamId).recordLabelChange(now);
+    }
   }
 
   /** Frames the pipeline dropped (e.g. a live source's stale frames). */

@@ -1,7 +1,7 @@
 /** Writes one JSON line per processed frame to a file (or stdout): `run`'s output, or a log of `serve`. */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { FrameInference, Prediction } from '../model/index.js';
+import { reportedPrediction, type FrameInference, type Prediction } from '../model/index.js';
 import type { Frame } from '../stream/index.js';
 import type { FrameSink } from './types.js';
 
@@ -14,15 +14,20 @@ export const briefTopk = (p: Prediction) => p.topk.map((c) => ({ label: c.label,
 
 export function frameRecord(frame: Frame, inference: FrameInference): Record<string, unknown> {
   const { ensemble, source, edited, timings } = inference;
+  const reported = reportedPrediction(inference);
   return {
     streamId: frame.streamId,
     seq: frame.seq,
     ptsMs: roundTo(frame.ptsMs, 3),
-    label: ensemble.label,
-    confidence: roundTo(ensemble.confidence),
+    label: reported.label,
+    confidence: roundTo(reported.confidence),
     source: brief(source),
     edited: brief(edited),
-    topk: briefTopk(ensemble),
+    topk: briefTopk(reported),
+    // With smoothing on, `label` is the stream's smoothed label and `raw` this frame's own ensemble.
+    ...(inference.smoothed ? { raw: brief(ensemble) } : {}),
+    // Motion gating: not inferred; the result of an earlier frame, this old.
+    ...(inference.reused ? { reused: true, resultAgeMs: roundTo(inference.resultAgeMs ?? 0, 1) } : {}),
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, roundTo(v, 3)])),
     ...(frame.discontinuity ? { discontinuity: true } : {}),
     ...(frame.meta?.truth !== undefined ? { truth: frame.meta.truth } : {}),

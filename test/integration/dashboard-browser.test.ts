@@ -2,8 +2,9 @@
  * The dashboard in a real browser, end to end: the real `serve` command (a live lavfi test feed
  * through the fixture model bundle) and headless Chromium. Checks that frames and labels show,
  * that the controls reach the server, that a stopped server is announced, and that the page
- * recovers by itself when the server comes back on the same port. Screenshots land in
- * test-artifacts/ (desktop, phone, offline).
+ * recovers by itself when the server comes back on the same port, and that a region of interest
+ * dragged on the live frame becomes a stream of its own. Screenshots land in test-artifacts/
+ * (desktop, phone, offline, regions).
  *
  * Needs Debian's chromium package; without it the suite is skipped with a message.
  */
@@ -11,6 +12,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { chromiumMissing, launchHeadlessChromium, type HeadlessBrowser } from '../browser/chromium.js';
 import {
   canvasPixels,
@@ -82,6 +84,18 @@ async function openDashboard({ server, browser: { page } }: Session): Promise<vo
   await waitForFramesBeyond(page, STREAM, 2, 15_000);
 }
 
+/** Drags the mouse over the element matching `selector` from one point to another, given as fractions of its box. */
+async function dragAcross(page: Page, selector: string, from: [number, number], to: [number, number]): Promise<void> {
+  const box = await page.locator(selector).boundingBox();
+  assert.ok(box, `${selector} is not on screen`);
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(from));
+  await page.mouse.down();
+  await page.mouse.move(...at([(from[0] + to[0]) / 2, (from[1] + to[1]) / 2]));
+  await page.mouse.move(...at(to));
+  await page.mouse.up();
+}
+
 describe('dashboard in headless Chromium', { skip: chromiumMissing(), timeout: 180_000 }, () => {
   it('connects and shows live frames, labels, top-5 bars and the running state', () =>
     withDashboard(async (session) => {
@@ -151,6 +165,49 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing(), timeout: 1
       assert.match(page.url(), new RegExp(`#stream=${STREAM}$`));
       await page.selectOption('#focus', '');
       assert.equal(await page.isVisible(CARD), true);
+    }));
+
+  it('draws a region on the live frame: the server confirms it, and its own stream shows on a card of its own', () =>
+    withDashboard(async (session) => {
+      const { page } = session.browser;
+      await openDashboard(session);
+      const REGION = cardSelector(`${STREAM}.door`);
+      await page.click(`${CARD} .region-draw`);
+      await dragAcross(page, `${CARD} .region-layer`, [0.25, 0.5], [0.75, 1]);
+      await page.waitForSelector(`${CARD} .region-form`, { state: 'visible' });
+      await page.fill(`${CARD} .region-name`, 'door');
+      await page.click(`${CARD} .region-add`);
+
+      // Confirmed by the server (the outline and the list show what the server sent back)...
+      await page.waitForSelector(`${CARD} .region-box:not(.sketch)[data-region="door"]`, { timeout: 8000 });
+      assert.match((await page.textContent(`${CARD} .region-list li[data-region="door"]`)) ?? '', /^door\s*\d+\.\d+%, \d+\.\d+% · \d+\.\d+% × \d+\.\d+%/);
+      // ...and the region's own stream, on its card right after its stream's, with frames and labels.
+      await page.waitForSelector(`${REGION}[data-parent="${STREAM}"]`, { timeout: 15_000 });
+      await waitForFramesBeyond(page, `${STREAM}.door`, 2, 15_000);
+      assert.equal(await page.evaluate(({ card, region }) => document.querySelector(card)?.nextElementSibling === document.querySelector(region), { card: CARD, region: REGION }), true);
+      assert.equal((await page.textContent(`${REGION} .chip.region-of`))?.trim(), `region of ${STREAM}`);
+      const pixels = await canvasPixels(page, `${REGION} .frame-source`);
+      assert.ok(pixels.distinctColors > 10, `the region's frame looks blank: ${JSON.stringify(pixels)}`);
+      // Half the width and half the height of the 320x240 decode, give or take the mouse's rounding.
+      const [width, height] = ((await page.textContent(`${REGION} .frame-size`)) ?? '').split('×').map(Number);
+      assert.ok(Math.abs(width! - 160) <= 4 && Math.abs(height! - 120) <= 4, `region frame ${width}×${height}`);
+      assert.ok(CIFAR_LABELS.includes((await page.textContent(`${REGION} .prediction.adapted .label`)) ?? ''));
+      assert.equal(await page.isVisible(`${REGION} .region-draw`), false, 'a region has no regions of its own');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-regions.png'), fullPage: true });
+
+      // A bad name is refused by the server and said; the card and its region stay.
+      await page.click(`${CARD} .region-draw`);
+      await dragAcross(page, `${CARD} .region-layer`, [0.05, 0.05], [0.3, 0.3]); // not the very corner: the frame box has rounded corners
+      await page.evaluate((selector) => document.querySelector<HTMLInputElement>(selector)!.removeAttribute('pattern'), `${CARD} .region-name`);
+      await page.fill(`${CARD} .region-name`, 'no.dots');
+      await page.click(`${CARD} .region-add`);
+      await waitForText(page, '#notice .notice-text', /Regions not changed: .*regions\.1\.id/, 8000);
+      await page.click(`${CARD} .region-cancel`);
+
+      await page.click(`${CARD} .region-list li[data-region="door"] .region-remove`);
+      await page.waitForSelector(REGION, { state: 'detached', timeout: 8000 });
+      assert.equal(await page.locator(`${CARD} .region-box`).count(), 0);
+      await waitForFramesBeyond(page, STREAM, await framesShown(page, STREAM), 5000);
     }));
 
   // One case: coming back needs the server to have gone away first.

@@ -256,7 +256,7 @@ describe('WebSocket protocol', () => {
     assert.deepEqual(hello.labels, LABELS);
     assert.deepEqual(hello.model, { name: 'test-bundle' });
     assert.deepEqual(hello.corruptions, ['fog:4', 'snow:2']);
-    assert.deepEqual(hello.controls, { setCorruption: true });
+    assert.deepEqual(hello.controls, { setCorruption: true, setRegions: false });
     assert.equal(hello.subscribed, '*');
     const streams = hello.streams as { id: string; url: string; state: string; corruption?: string | null }[];
     assert.deepEqual(

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { createLogger } from '../../log/logger.js';
 import { startReplay, untilDoneOrSignal } from '../../runtime/index.js';
 import { frameProgress } from '../progress.js';
-import { intOption, parseCommandArgs } from '../args.js';
+import { intOption, motionGateOption, parseCommandArgs, smoothingOption } from '../args.js';
 import { UsageError } from '../errors.js';
 import { runThroughBroker } from './run-cluster.js';
 
@@ -34,6 +34,10 @@ Options:
       --annotate-layout L  overlay (default) or side-by-side (original | edited)
       --summary FILE     write the summary as JSON
       --nats URL         replay through the workers on this NATS broker (docs/distributed.md)
+      --smoothing S      label smoothing: off (every frame's own label), ema[:half-life ms]
+                         (default ema:1000) or window[:frames]
+      --motion-gate on|off  still frames carry the last result instead of being inferred
+                         (default off: every frame inferred)
       --log-level L      silent, error, warn, info, debug`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -53,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
     'annotate-layout': { type: 'string' },
     summary: { type: 'string' },
     nats: { type: 'string' },
+    smoothing: { type: 'string' },
+    'motion-gate': { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (values.help) {
@@ -67,6 +73,8 @@ export async function run(argv: string[]): Promise<number> {
     file: values.config,
     overrides: {
       ...(values['log-level'] ? { logLevel: values['log-level'] as Config['logLevel'] } : {}),
+      smoothing: smoothingOption(values.smoothing),
+      motionGate: motionGateOption(values['motion-gate']),
       model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
       batching: { maxBatch: intOption(values.batch, 'batch', 1, 1024) },
       cluster: { url: values.nats },
@@ -90,7 +98,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.summary) await writeFile(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
   process.stderr.write(
     `${summary.frames} frames in ${summary.seconds} s (${summary.fps} frames/s), editor ${summary.editor}/${summary.steps}; ` +
-      `adapted label differs from source-only on ${summary.changedByEditor} frames` +
+      `adapted label differs from source-only on ${summary.changedByEditor} frames; ` +
+      `label changed ${summary.labelChanges} times` +
+      (summary.labelChangesPerMinute === null ? '' : ` (${summary.labelChangesPerMinute} per minute)`) +
       (summary.accuracy ? `; accuracy source ${summary.accuracy.source}, adapted ${summary.accuracy.ensemble}` : '') +
       '\n',
   );

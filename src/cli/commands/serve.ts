@@ -2,7 +2,7 @@
 import { loadConfig, type Config, type ConfigOverrides } from '../../config/index.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { startServe, untilDoneOrSignal } from '../../runtime/index.js';
-import { intOption, parseCommandArgs } from '../args.js';
+import { intOption, motionGateOption, parseCommandArgs, smoothingOption } from '../args.js';
 
 const HELP = `Usage: decorruptor serve [options]
 
@@ -20,6 +20,8 @@ Options:
       --bundle DIR      model bundle (default models/cifar10)
       --editor NAME     editor from the bundle (cm, dpm) or none
       --steps N         editor steps (cm: 1-8, default 4)
+      --smoothing S     label smoothing per stream: off, ema[:half-life ms] (default ema:1000) or window[:frames]
+      --motion-gate on|off  still frames carry the last result instead of being inferred (default on)
       --mqtt URL        publish labels, episodes, snapshots, states and stats to an MQTT broker:
                         mqtt://host:1883 or mqtts://host:8883 (TLS); the other MQTT settings
                         (topicPrefix, qos, username...) come from sinks.mqtt in the config file,
@@ -45,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     bundle: { type: 'string' },
     editor: { type: 'string' },
     steps: { type: 'string' },
+    smoothing: { type: 'string' },
+    'motion-gate': { type: 'string' },
     mqtt: { type: 'string' },
     'log-level': { type: 'string' },
   });
@@ -56,6 +60,8 @@ export async function run(argv: string[]): Promise<number> {
     file: values.config,
     overrides: {
       ...(values['log-level'] ? { logLevel: values['log-level'] as Config['logLevel'] } : {}),
+      smoothing: smoothingOption(values.smoothing),
+      motionGate: motionGateOption(values['motion-gate']),
       server: { host: values.host, port: intOption(values.port, 'port', 0, 65535) },
       model: { bundle: values.bundle, editor: values.editor, steps: intOption(values.steps, 'steps', 1, 100) },
       sources: sourceOverrides(values.source, values.corrupt),
