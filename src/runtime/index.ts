@@ -11,7 +11,7 @@
  * The CLI turns arguments into a Config and calls one of these; tests start them in-process.
  */
 export { startServe, type ServeHandle, type ServeOptions } from './serve.js';
-export { startReplay, type ReplayOptions, type ReplayResult } from './replay.js';
+export { replayWindow, startReplay, type ReplayOptions, type ReplayResult } from './replay.js';
 export { startIngest, type IngestHandle, type IngestOptions } from './ingest.js';
 export { startWorker, type WorkerHandle, type WorkerOptions } from './worker.js';
 export { startGateway, type GatewayHandle, type GatewayOptions } from './gateway.js';

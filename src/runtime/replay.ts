@@ -74,7 +74,9 @@ export async function startReplay(config: Config, options: ReplayOptions): Promi
     streams: [{ source: gateReleases(stream.source, () => sinksBusy(allSinks)), transform: stream.transform }],
     engine,
     maxBatch: config.batching.maxBatch,
-    maxWaitMs: config.batching.maxWaitMs,
+    // Replay has no deadline: full batches are cheaper per frame than prompt ones.
+    maxWaitMs: config.batching.replayMaxWaitMs,
+    fillBatches: true,
     smoothing: config.smoothing,
     motionGate: motionGateFor(config, false),
     log,
@@ -118,11 +120,24 @@ async function decodeSize(source: SourceConfig, config: Config, asked: ReplayOpt
   return { width: asked.width ?? modelSize.width, height: asked.height ?? modelSize.height };
 }
 
+/** Decoded frames a replay may hold at once: enough for the batches in flight and the next ones. */
+const REPLAY_WINDOW_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Replay frames decoded ahead: four batches, so ffmpeg keeps decoding while two batches are in the
+ * worker, but never more than REPLAY_WINDOW_BYTES of RGB frames (large decode sizes).
+ */
+export function replayWindow(maxBatch: number, frameBytes: number): number {
+  const byMemory = Math.floor(REPLAY_WINDOW_BYTES / Math.max(1, frameBytes));
+  return Math.max(maxBatch, Math.min(Math.max(32, 4 * maxBatch), byMemory));
+}
+
 async function openEngineAndSource(source: SourceConfig, config: Config, options: ReplayOptions): Promise<{ engine: InferenceEngine; stream: ConfiguredStream }> {
   const engine = await openEngine(config.model, options.log);
   try {
     const size = await decodeSize(source, config, options.decodeSize, engine.info.inputSize);
-    const stream = await ConfiguredStream.create({ ...source, mode: 'replay', ...size });
+    const maxInFlight = replayWindow(config.batching.maxBatch, size.width * size.height * 3);
+    const stream = await ConfiguredStream.create({ ...source, mode: 'replay', ...size }, { maxInFlight });
     return { engine, stream };
   } catch (error) {
     await engine.close();

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { startReplay } from '../../src/runtime/index.js';
+import { replayWindow, startReplay } from '../../src/runtime/index.js';
 import { ADVANCE, LINE_HEIGHT } from '../../src/image/draw-text.js';
 import type { RgbImage } from '../../src/image/index.js';
 import { annotateFrame, annotationLines, textPlacement } from '../../src/sinks/annotate-frame.js';
@@ -155,7 +155,8 @@ test('a replay waits for a sink that falls behind: every frame arrives, and no m
   const { summary } = await replaying.done;
   assert.equal(summary.frames, 120);
   await waitFor(() => written === 120, { what: 'the slow sink to write every frame' });
-  // The source's window (32 frames) bounds what can be in flight while the sink is full.
-  assert.ok(mostWaiting <= 4 + 32, `at most a window waits (${mostWaiting})`);
+  // The replay's window (four batches of these small frames) bounds what can be in flight while the sink is full.
+  const window = replayWindow(config.batching.maxBatch, 64 * 48 * 3);
+  assert.ok(mostWaiting <= 4 + window, `at most a window of ${window} waits (${mostWaiting})`);
   assert.ok(mostWaiting >= 4, 'the sink was full at times (else this proves nothing)');
 });
