@@ -47,11 +47,12 @@ def main():
     parser.add_argument("--seeds", type=int, default=64, help="candidate seeds 0 .. N-1")
     parser.add_argument("--confirm", type=int, default=5, help="seeds re-measured on slice B")
     parser.add_argument("--n", type=int, default=1000, help="validation images per slice")
+    parser.add_argument("--vae", default="vae.pt", help="the VAE (its decoder) under training/checkpoints")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     checkpoint = args.checkpoint or f"{args.editor}_unet.pt"
     setup(0, args.threads)
-    pairs = LatentPairs("train", seed=0)
+    pairs = LatentPairs("train", seed=0, vae=args.vae)
     count, sample = editor_sampler(args.editor, checkpoint, args.guidance)
     shape = tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:])
 

@@ -4,18 +4,18 @@ import torch
 import torch.nn.functional as F
 
 import cifar
-import classifier as classifier_mod
 import vae as vae_mod
-from common import flip_and_translate, save_checkpoint, to_float
+from common import CHECKPOINTS, flip_and_translate, save_checkpoint, to_float
 from corruption_model import CorruptionModel
+from panel import PanelMember, default_panel
 
 
 class LatentPairs:
     """Yields (clean scaled latent z0, corrupted-image latent c, clean images, corrupted images)."""
 
-    def __init__(self, split: str = "train", seed: int = 0):
+    def __init__(self, split: str = "train", seed: int = 0, vae: str = "vae.pt"):
         self.images = to_float(cifar.load_split(split)[0])
-        self.vae, self.scale = vae_mod.load_trained()
+        self.vae, self.scale = vae_mod.load_trained(CHECKPOINTS / vae)
         for p in self.vae.parameters():
             p.requires_grad_(False)
         self.corrupt = CorruptionModel(seed)
@@ -50,39 +50,55 @@ def ema_update(target: torch.nn.Module, online: torch.nn.Module, decay: float) -
             t.mul_(decay).add_(o.detach(), alpha=1 - decay)
 
 
+def _entropy(p: torch.Tensor) -> torch.Tensor:
+    return -(p * p.clamp_min(1e-12).log()).sum(1, keepdim=True)
+
+
+# The runtime's ensemble modes (src/model/ensemble.ts) and edit-weighted sums, as levers to compare.
+ENSEMBLE_RULES = {
+    "confidence": lambda src, edit: torch.where(edit.max(1, keepdim=True).values > src.max(1, keepdim=True).values, edit, src),
+    "entropy": lambda src, edit: torch.where(_entropy(edit) < _entropy(src), edit, src),
+    "edit0.65": lambda src, edit: 0.35 * src + 0.65 * edit,
+    "product": lambda src, edit: src.clamp_min(1e-12).log() + edit.clamp_min(1e-12).log(),
+}
+
+
 @torch.no_grad()
-def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250, start: int = 0) -> dict:
-    """MSE to the clean image of the corrupted input vs the edit, and classifier accuracy
-    (source / edited / ensemble) when a trained classifier exists. Uses validation images
-    [start, start + n) and the training corruption model (validation corruptions only: test types
-    are never looked at)."""
+def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250, start: int = 0,
+                 panel: list[PanelMember] | None = None) -> dict:
+    """MSE to the clean image of the corrupted input vs the edit, and accuracy (source / edited /
+    ensemble) averaged over the selection panel (panel.py: never a held-out classifier), with each
+    member's own numbers under `per_member`. Uses validation images [start, start + n) and the
+    training corruption model (validation corruptions only: test types are never looked at)."""
     images, labels = cifar.load_split("val")
     val = to_float(images[start:start + n])
     labels = torch.from_numpy(labels[start:start + n])
     corrupt = CorruptionModel(seed)
     gen = torch.Generator().manual_seed(seed)
-    try:
-        clf = classifier_mod.load_trained()
-    except FileNotFoundError:
-        clf = None
+    panel = default_panel() if panel is None else panel
     mse_in = mse_out = 0.0
-    correct = {"source": 0, "edited": 0, "ensemble": 0}
+    correct = {m.name: {"source": 0, "edited": 0, "ensemble": 0, **{f"ensemble_{r}": 0 for r in ENSEMBLE_RULES}} for m in panel}
     for i in range(0, n, batch):
         clean = val[i:i + batch]
         corrupted = corrupt(clean)
         edited = edit_fn(pairs.encode(corrupted), gen).clamp(0, 1)
         mse_in += F.mse_loss(corrupted, clean, reduction="sum").item()
         mse_out += F.mse_loss(edited, clean, reduction="sum").item()
-        if clf is not None:
-            p_src = F.softmax(clf(classifier_mod.normalize(corrupted)), 1)
-            p_edit = F.softmax(clf(classifier_mod.normalize(edited)), 1)
-            y = labels[i:i + batch]
-            correct["source"] += (p_src.argmax(1) == y).sum().item()
-            correct["edited"] += (p_edit.argmax(1) == y).sum().item()
-            correct["ensemble"] += ((p_src + p_edit).argmax(1) == y).sum().item()
+        y = labels[i:i + batch]
+        for member in panel:
+            p_src = member.features(corrupted)[-1].exp()
+            p_edit = member.features(edited)[-1].exp()
+            counts = correct[member.name]
+            counts["source"] += (p_src.argmax(1) == y).sum().item()
+            counts["edited"] += (p_edit.argmax(1) == y).sum().item()
+            counts["ensemble"] += ((p_src + p_edit).argmax(1) == y).sum().item()
+            for rule, combine in ENSEMBLE_RULES.items():
+                counts[f"ensemble_{rule}"] += (combine(p_src, p_edit).argmax(1) == y).sum().item()
     out = {"mse_corrupted": mse_in / val.numel(), "mse_edited": mse_out / val.numel()}
-    if clf is not None:
-        out.update({f"acc_{k}": v / n for k, v in correct.items()})
+    if panel:
+        for kind in ("source", "edited", "ensemble", *(f"ensemble_{r}" for r in ENSEMBLE_RULES)):
+            out[f"acc_{kind}"] = sum(c[kind] for c in correct.values()) / (n * len(panel))
+        out["per_member"] = {name: {k: v / n for k, v in c.items()} for name, c in correct.items()}
     return out
 
 

@@ -1,6 +1,7 @@
 """Noise schedule and the Decorruptor samplers in PyTorch (the runtime's TypeScript samplers
 implement the same formulas; training/fixtures checks them against an independent numpy copy)."""
 import torch
+import torch.nn.functional as F
 
 NUM_TRAIN_TIMESTEPS = 1000
 BETA_START, BETA_END = 0.00085, 0.012
@@ -83,9 +84,19 @@ def ddim_sample(unet, cond, noise, steps=20, image_guidance=(1.8, 0.0)):
 
 
 @torch.no_grad()
-def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1, deterministic=False):
+def low_pass(latent: torch.Tensor, factor: int) -> torch.Tensor:
+    """The latent's coarse structure: averaged over factor x factor cells, bilinearly upsampled."""
+    coarse = F.avg_pool2d(latent, factor)
+    return F.interpolate(coarse, size=latent.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1, deterministic=False, structure=None):
     """Multi-step consistency sampling: predict the clean latent, re-noise to the next timestep
-    (with noises[i + 1], or with the noise the step implies when `deterministic`)."""
+    (with noises[i + 1], or with the noise the step implies when `deterministic`).
+
+    `structure = (weight, factor, target)`: after every step, pull the clean estimate's low
+    frequencies toward those of `target` (the input's scaled latent) by `weight` (DDA's idea: most
+    corruptions leave the coarse structure of the image where it was)."""
     ab = alphas_cumprod()
     b = cond.shape[0]
     w = torch.full((b,), guidance)
@@ -95,6 +106,9 @@ def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1, determi
         eps = unet(z, cond, tt, w)
         c_skip, c_out = boundary_scalings(tt)
         denoised = c_skip.view(-1, 1, 1, 1) * z + c_out.view(-1, 1, 1, 1) * predict_x0(z, eps, ab[t].expand(b))
+        if structure is not None:
+            weight, factor, target = structure
+            denoised = denoised + weight * (low_pass(target, factor) - low_pass(denoised, factor))
         if i + 1 < len(timesteps):
             ab_next = ab[timesteps[i + 1]]
             renoise = (z - ab[t].sqrt() * denoised) / (1 - ab[t]).sqrt() if deterministic else noises[i + 1]

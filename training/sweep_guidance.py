@@ -26,10 +26,11 @@ def main():
     group.add_argument("--dpm", help="DDIM teacher under training/checkpoints")
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 1.1, 1.3, 1.5, 2.0])
     parser.add_argument("--n", type=int, default=250, help="validation images")
+    parser.add_argument("--vae", default="vae.pt", help="the VAE (its decoder) under training/checkpoints")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     setup(0, args.threads)
-    pairs = LatentPairs("train", seed=0)
+    pairs = LatentPairs("train", seed=0, vae=args.vae)
 
     if args.cm:
         model = distill.load_trained(CHECKPOINTS / args.cm)

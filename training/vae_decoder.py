@@ -1,4 +1,4 @@
-"""Fine-tune the VAE decoder with a perceptual loss taken from the classifier's features.
+"""Fine-tune (or retrain) the VAE decoder with a perceptual loss taken from classifiers' features.
 
 Pixel losses alone leave reconstructions slightly soft, and the classifier loses a few points on
 them. Matching the classifier's intermediate features (and its predicted distribution) on the clean
@@ -7,7 +7,12 @@ autoencoder; it pushes the decoder to keep the detail a classifier relies on.
 
 Only the decoder learns: the encoder, and with it the latent space both editors were trained in,
 stays frozen, so the teacher and the student remain valid. Model selection is on the validation
-split (classifier accuracy on reconstructions), never on the test set.
+split (accuracy on reconstructions), never on the test set.
+
+Issue 14: a decoder tuned with one classifier's features helps that classifier more than others.
+`--panel classifier.pt zoo:vgg` takes the perceptual loss and the selection from several
+classifiers (the mean over the panel), and `--from-scratch` re-initialises the decoder so that
+nothing learnt from one classifier carries over. Held-out classifiers are refused as members.
 """
 import argparse
 import time
@@ -18,34 +23,31 @@ import torch.nn.functional as F
 import cifar
 import classifier as classifier_mod
 import vae as vae_mod
+from panel import PanelMember
 from common import CHECKPOINTS, RunLog, flip_and_translate, save_checkpoint, setup, to_float
 
 
-def classifier_features(clf: classifier_mod.Classifier, images01: torch.Tensor) -> list[torch.Tensor]:
-    """The output of every stage of the classifier, then its log-probabilities."""
-    features, logits = clf.stages(classifier_mod.normalize(images01))
-    return features + [F.log_softmax(logits, dim=1)]
-
-
-def perceptual_loss(clf, recon01: torch.Tensor, clean01: torch.Tensor) -> torch.Tensor:
+def perceptual_loss(member: PanelMember, recon01: torch.Tensor, clean01: torch.Tensor) -> torch.Tensor:
     """Feature distances normalised by each stage's energy, plus KL(clean prediction || recon)."""
     with torch.no_grad():
-        goal = classifier_features(clf, clean01)
-    got = classifier_features(clf, recon01)
+        goal = member.features(clean01)
+    got = member.features(recon01)
     loss = sum(F.mse_loss(g, t) / t.pow(2).mean().clamp_min(1e-6) for g, t in zip(got[:-1], goal[:-1]))
     return loss + F.kl_div(got[-1], goal[-1], log_target=True, reduction="batchmean")
 
 
 @torch.no_grad()
-def reconstruction_quality(clf, vae, images01, labels, batch: int = 500) -> dict:
-    """Classifier accuracy on reconstructions (of the posterior mean) and their pixel MSE."""
-    correct, se = 0, 0.0
+def reconstruction_quality(panel: list[PanelMember], vae, images01, labels, batch: int = 500) -> dict:
+    """Each member's accuracy on reconstructions (of the posterior mean), their mean, and pixel MSE."""
+    correct, se = [0] * len(panel), 0.0
     for i in range(0, len(images01), batch):
         x = images01[i:i + batch]
         recon = ((vae.decoder(vae.encoder(x * 2 - 1)[0]) + 1) / 2).clamp(0, 1)
-        correct += (clf(classifier_mod.normalize(recon)).argmax(1) == labels[i:i + batch]).sum().item()
+        for k, member in enumerate(panel):
+            correct[k] += (member.predict(recon) == labels[i:i + batch]).sum().item()
         se += F.mse_loss(recon, x, reduction="sum").item()
-    return {"recon_acc": correct / len(images01), "mse": se / images01.numel()}
+    accs = {m.name: c / len(images01) for m, c in zip(panel, correct)}
+    return {"recon_acc": sum(accs.values()) / len(panel), "per_member": accs, "mse": se / images01.numel()}
 
 
 def grow_decoder(vae: vae_mod.VAE, blocks: int) -> vae_mod.VAE:
@@ -63,7 +65,9 @@ def grow_decoder(vae: vae_mod.VAE, blocks: int) -> vae_mod.VAE:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vae", default="vae.pt", help="starting weights under training/checkpoints")
-    parser.add_argument("--classifier", default="classifier.pt", help="the perceptual network, under training/checkpoints")
+    parser.add_argument("--panel", nargs="+", default=["classifier.pt"],
+                        help="perceptual networks: checkpoints of classifier.py under training/checkpoints, or zoo:<arch>")
+    parser.add_argument("--from-scratch", action="store_true", help="re-initialise the decoder (the encoder stays)")
     parser.add_argument("--out", default="vae_tuned.pt", help="file name under training/checkpoints")
     parser.add_argument("--steps", type=int, default=700)
     parser.add_argument("--batch", type=int, default=128)
@@ -86,8 +90,10 @@ def main():
     vae, scale_factor = vae_mod.load_trained(CHECKPOINTS / args.vae)
     if args.decoder_blocks:
         vae = grow_decoder(vae, args.decoder_blocks)
-    clf = classifier_mod.load_trained(CHECKPOINTS / args.classifier)
-    for p in list(vae.encoder.parameters()) + list(clf.parameters()):
+    if args.from_scratch:
+        vae.decoder = vae_mod.Decoder(vae.config["factor"], vae.config["ch"], vae.config["latent_ch"], vae.config["decoder_blocks"])
+    panel = [PanelMember(name) for name in args.panel]
+    for p in vae.encoder.parameters():
         p.requires_grad_(False)
     opt = torch.optim.AdamW(vae.decoder.parameters(), lr=args.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
@@ -95,7 +101,7 @@ def main():
 
     def evaluate(step: int) -> float:
         vae.eval()
-        quality = reconstruction_quality(clf, vae, val_x, val_y)
+        quality = reconstruction_quality(panel, vae, val_x, val_y)
         log.write(event="eval", step=step, **quality)
         return quality["recon_acc"]
 
@@ -109,7 +115,8 @@ def main():
             z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
         recon = vae.decoder(z)
         pixel = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
-        loss = pixel + args.perceptual * perceptual_loss(clf, (recon + 1) / 2, (x + 1) / 2)
+        perceptual = sum(perceptual_loss(m, (recon + 1) / 2, (x + 1) / 2) for m in panel) / len(panel)
+        loss = pixel + args.perceptual * perceptual
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -124,7 +131,7 @@ def main():
                 best = acc
                 save_checkpoint(CHECKPOINTS / args.out, model=vae.state_dict(), config=vae.config, scale_factor=scale_factor,
                                 val=source.get("val"), val_recon_acc=acc, decoder_tuned_from=args.vae,
-                                perceptual_classifier=args.classifier, step=step)
+                                perceptual_panel=args.panel, from_scratch=args.from_scratch, step=step)
     log.write(event="done", best_val_recon_acc=best)
 
 
