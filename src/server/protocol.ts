@@ -243,14 +243,14 @@ export function encodeFrameMessage(header: Omit<FrameHeader, 'images'>, source: 
   return Buffer.concat(parts);
 }
 
-export interface DecodedFrame {
+export interface DecodedFrameMessage {
   header: FrameHeader;
   source: Uint8Array;
   edited: Uint8Array | null;
 }
 
 /** The inverse of encodeFrameMessage, for Node clients and tests (the dashboard has its own copy). */
-export function decodeFrameMessage(message: Uint8Array): DecodedFrame {
+export function decodeFrameMessage(message: Uint8Array): DecodedFrameMessage {
   if (message.byteLength < 4) throw new RangeError('frame message shorter than its length prefix');
   const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
   const headerLength = view.getUint32(0);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import sharp from 'sharp';
 import { WebSocket, type ClientOptions } from 'ws';
-import { decodeFrameMessage, type DecodedFrame } from '../../src/server/protocol.js';
+import { decodeFrameMessage, type DecodedFrameMessage } from '../../src/server/protocol.js';
 import {
   LABELS,
   startTestServer,
@@ -54,7 +54,7 @@ type Json = Record<string, unknown> & { type: string };
 class TestClient {
   readonly ws: WebSocket;
   readonly messages: Json[] = [];
-  readonly frames: DecodedFrame[] = [];
+  readonly frames: DecodedFrameMessage[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   #roundTrips = 0;
 
@@ -94,7 +94,7 @@ class TestClient {
     await this.until(() => this.messages.find((m) => m.type === 'pong' && m.id === id), `the pong to ${id}`);
   }
 
-  framesReach(count: number, timeoutMs?: number): Promise<DecodedFrame[]> {
+  framesReach(count: number, timeoutMs?: number): Promise<DecodedFrameMessage[]> {
     return this.until(() => (this.frames.length >= count ? this.frames : undefined), `${count} frames`, timeoutMs);
   }
 
