@@ -31,14 +31,17 @@ test('a throwing sink does not stop the others; its failures are counted and log
       { name: 'broken', frame: () => { throw new Error('disk full'); } },
       { name: 'ok', frame: (f) => received.push(f.seq) },
     ],
-    createLogger('error', (line) => lines.push(line)),
+    createLogger('error', { write: (line) => lines.push(line) }),
   );
   for (let seq = 0; seq < 150; seq++) sink.frame({ ...frame, seq }, inference);
   assert.equal(received.length, 150);
   assert.equal(sink.failures.get('broken'), 150);
   assert.equal(sink.failures.get('ok'), undefined);
   assert.equal(lines.length, 2, 'failure 1 and failure 101 are logged');
-  assert.match(lines[0]!, /sink broken failed on frame.*disk full/);
+  const first = JSON.parse(lines[0]!) as { level: string; msg: string; error: string };
+  assert.equal(first.level, 'error');
+  assert.match(first.msg, /sink broken failed on frame/);
+  assert.equal(first.error, 'disk full');
 });
 
 test('closeSinks closes every sink even when one fails, and rejects with that failure', async () => {
