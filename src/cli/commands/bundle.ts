@@ -9,15 +9,40 @@ import {
   readLabelsFile,
 } from '../../bundle-tools/index.js';
 import { loadConfig } from '../../config/index.js';
-import { parseCommandArgs } from '../args.js';
+import { defineCommand, type CommandValues } from '../options.js';
+import { configOption } from '../shared-options.js';
 import { UsageError } from '../errors.js';
 
-const HELP = `Usage: decorruptor bundle inspect [DIR] [--json]
-       decorruptor bundle check [DIR] [--json]
-       decorruptor bundle new --from DIR --classifier MODEL.onnx --out NEWDIR
-                              [--mean R,G,B --std R,G,B] [--labels FILE] [options]
+function triple(text: string, flag: string): [number, number, number] {
+  const numbers = text.split(',').map((part) => Number(part.trim()));
+  const std = flag === '--std';
+  if (numbers.length !== 3 || numbers.some((n) => !Number.isFinite(n)) || (std && numbers.some((n) => n <= 0))) {
+    throw new UsageError(`${flag}: expected three ${std ? 'positive ' : ''}numbers R,G,B (e.g. ${std ? '0.5,0.5,0.5' : '0.485,0.456,0.406'}), got "${text}"`);
+  }
+  return numbers as [number, number, number];
+}
 
-A model bundle is a folder with manifest.json and the ONNX files it names (docs/models.md).
+function size(text: string, flag: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(text);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new UsageError(`${flag}: expected WxH, e.g. 224x224, got "${text}"`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+const list = (text: string) => text.split(',').map((p) => p.trim()).filter(Boolean);
+
+const NEW = 'Options of new';
+const OTHER = 'Other options';
+const FROM_BUNDLES = "the --from bundle's";
+
+export const COMMAND = defineCommand({
+  name: 'bundle',
+  usage: [
+    'decorruptor bundle inspect [DIR] [--json]',
+    'decorruptor bundle check [DIR] [--json]',
+    'decorruptor bundle new --from DIR --classifier MODEL.onnx --out NEWDIR',
+    '                       [--mean R,G,B --std R,G,B] [--labels FILE] [options]',
+  ],
+  about: `A model bundle is a folder with manifest.json and the ONNX files it names (docs/models.md).
 
 inspect  each model's inputs and outputs (names, types, shapes), size and parameter count, and
          for each role it plays what the manifest expects of it and whether it meets that
@@ -26,58 +51,25 @@ check    opens the bundle as serve does, once per editor, and runs one batch thr
 new      writes NEWDIR: MODEL.onnx (copied) with the editor of the bundle in --from (its files
          named by relative path, not copied), then checks it; NEWDIR appears only if it passes
 
-DIR defaults to model.bundle of the configuration (models/cifar10).
-
-Options of new:
-  --from DIR            the bundle whose editor the new one reuses (default: model.bundle)
-  --classifier FILE     the classifier, ONNX: [B,3,H,W] RGB normalised with (x - mean) / std -> [B,K] logits
-  --out NEWDIR          a folder that does not exist yet (or an empty one)
-  --mean R,G,B          per-channel mean of the classifier's [0,1] input (default: the --from bundle's)
-  --std R,G,B           per-channel std (default: the --from bundle's)
-  --labels FILE         class names, one per line, in the classifier's output order (default: the --from bundle's)
-  --input-size WxH      classifier input size, when the model does not fix it (default: the --from bundle's)
-  --input NAME, --output NAME
-                        the classifier's tensor names, when it has several inputs or outputs
-  --name NAME           bundle name (default: <from name>+<model file name>)
-
-Other options:
-  --json                print the report as JSON instead of text
-  --providers LIST      execution providers for check and new (default: model.providers)
-  --config FILE         configuration file
-
-Exit status: 0 the bundle is fine, 2 it has problems (each named with its file and code) or bad usage.`;
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  from: { type: 'string' },
-  classifier: { type: 'string' },
-  out: { type: 'string' },
-  mean: { type: 'string' },
-  std: { type: 'string' },
-  labels: { type: 'string' },
-  'input-size': { type: 'string' },
-  input: { type: 'string' },
-  output: { type: 'string' },
-  name: { type: 'string' },
-  providers: { type: 'string' },
-  config: { type: 'string', short: 'c' },
-} as const;
-
-function triple(value: string | undefined, flag: string): [number, number, number] | undefined {
-  if (value === undefined) return undefined;
-  const numbers = value.split(',').map((part) => Number(part.trim()));
-  if (numbers.length !== 3 || numbers.some((n) => !Number.isFinite(n)) || (flag === 'std' && numbers.some((n) => n <= 0))) {
-    throw new UsageError(`--${flag}: expected three ${flag === 'std' ? 'positive ' : ''}numbers R,G,B (e.g. ${flag === 'std' ? '0.5,0.5,0.5' : '0.485,0.456,0.406'}), got "${value}"`);
-  }
-  return numbers as [number, number, number];
-}
-
-function sizeOption(value: string | undefined): { width: number; height: number } | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(\d+)x(\d+)$/.exec(value);
-  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new UsageError(`--input-size: expected WxH, e.g. 224x224, got "${value}"`);
-  return { width: Number(match[1]), height: Number(match[2]) };
-}
+DIR defaults to model.bundle of the configuration (models/cifar10).`,
+  positionals: true,
+  options: {
+    from: { type: 'string', value: 'DIR', group: NEW, description: 'the bundle whose editor the new one reuses', defaultText: 'model.bundle' },
+    classifier: { type: 'string', value: 'FILE', group: NEW, description: 'the classifier, ONNX: [B,3,H,W] RGB normalised with (x - mean) / std -> [B,K] logits' },
+    out: { type: 'string', value: 'NEWDIR', group: NEW, description: 'a folder that does not exist yet (or an empty one)' },
+    mean: { type: 'string', value: 'R,G,B', group: NEW, description: "per-channel mean of the classifier's [0,1] input", defaultText: FROM_BUNDLES, parse: triple },
+    std: { type: 'string', value: 'R,G,B', group: NEW, description: 'per-channel std', defaultText: FROM_BUNDLES, parse: triple },
+    labels: { type: 'string', value: 'FILE', group: NEW, description: "class names, one per line, in the classifier's output order", defaultText: FROM_BUNDLES },
+    'input-size': { type: 'string', value: 'WxH', group: NEW, description: 'classifier input size, when the model does not fix it', defaultText: FROM_BUNDLES, parse: size },
+    input: { type: 'string', value: 'NAME', group: NEW, description: "the classifier's input tensor name, when it has several inputs" },
+    output: { type: 'string', value: 'NAME', group: NEW, description: "the classifier's output tensor name, when it has several outputs" },
+    name: { type: 'string', value: 'NAME', group: NEW, description: 'bundle name', defaultText: '<from name>+<model file name>' },
+    json: { type: 'boolean', group: OTHER, description: 'print the report as JSON instead of text' },
+    providers: { type: 'string', value: 'LIST', group: OTHER, description: 'execution providers for check and new', defaultText: 'model.providers', parse: list },
+    config: { ...configOption('configuration file'), group: OTHER },
+  },
+  footer: 'Exit status: 0 the bundle is fine, 2 it has problems (each named with its file and code) or bad usage.',
+});
 
 /** Bundle problems (BundleError, BundleToolError) are the user's to fix: exit 2, like bad usage. */
 function isBundleProblem(error: unknown): boolean {
@@ -86,15 +78,12 @@ function isBundleProblem(error: unknown): boolean {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, true);
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const { help, values, positionals } = COMMAND.parse(argv);
+  if (help) return COMMAND.printHelp();
   const [action, dirArg, ...extra] = positionals;
-  if (extra.length > 0 || (action === 'new' && dirArg !== undefined)) throw new UsageError(`unexpected argument '${[...(action === 'new' ? [dirArg] : []), ...extra].join(' ')}'\n\n${HELP}`);
+  if (extra.length > 0 || (action === 'new' && dirArg !== undefined)) throw new UsageError(`unexpected argument '${[...(action === 'new' ? [dirArg] : []), ...extra].join(' ')}'\n\n${COMMAND.help}`);
   const config = await loadConfig({ file: values.config });
-  const providers = values.providers ? values.providers.split(',').map((p) => p.trim()).filter(Boolean) : config.model.providers;
+  const providers = values.providers ?? config.model.providers;
   const checkOptions = { providers, intraOpThreads: config.model.intraOpThreads };
   try {
     switch (action) {
@@ -111,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'new':
         return await runNew(values, config.model.bundle, checkOptions);
       default:
-        throw new UsageError(`${action === undefined ? 'name an action' : `unknown action '${action}'`}: inspect, check or new\n\n${HELP}`);
+        throw new UsageError(`${action === undefined ? 'name an action' : `unknown action '${action}'`}: inspect, check or new\n\n${COMMAND.help}`);
     }
   } catch (error) {
     if (!isBundleProblem(error)) throw error;
@@ -121,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
+type Values = CommandValues<typeof COMMAND>;
 
 async function runNew(values: Values, defaultFrom: string, checkOptions: { providers: string[]; intraOpThreads?: number }): Promise<number> {
   if (!values.classifier) throw new UsageError('bundle new: --classifier MODEL.onnx is required');
@@ -131,10 +120,10 @@ async function runNew(values: Values, defaultFrom: string, checkOptions: { provi
     from: values.from ?? defaultFrom,
     classifier: values.classifier,
     out: values.out,
-    mean: triple(values.mean, 'mean'),
-    std: triple(values.std, 'std'),
+    mean: values.mean,
+    std: values.std,
     labels: values.labels === undefined ? undefined : await readLabelsFile(values.labels),
-    inputSize: sizeOption(values['input-size']),
+    inputSize: values['input-size'],
     input: values.input,
     output: values.output,
     name: values.name,

@@ -1,20 +1,21 @@
 /** `decorruptor config schema` prints the JSON Schema; `decorruptor config show` the effective config. */
 import { configJsonSchema, loadConfig } from '../../config/index.js';
-import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
+import { defineCommand } from '../options.js';
+import { configOption } from '../shared-options.js';
 
-const HELP = `Usage: decorruptor config schema
-       decorruptor config show [--config FILE]
-
-schema  print the JSON Schema of the configuration file
-show    print the effective configuration (defaults < file < environment), token redacted`;
+export const COMMAND = defineCommand({
+  name: 'config',
+  usage: ['decorruptor config schema', 'decorruptor config show [--config FILE]'],
+  about: `schema  print the JSON Schema of the configuration file
+show    print the effective configuration (defaults < file < environment), token redacted`,
+  positionals: true,
+  options: { config: configOption('configuration file (show)') },
+});
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } }, true);
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const { help, values, positionals } = COMMAND.parse(argv);
+  if (help) return COMMAND.printHelp();
   const [action] = positionals;
   if (action === 'schema') {
     console.log(JSON.stringify(configJsonSchema(), null, 2));
@@ -26,5 +27,5 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(config, null, 2));
     return 0;
   }
-  throw new UsageError(`expected 'schema' or 'show'\n\n${HELP}`);
+  throw new UsageError(`expected 'schema' or 'show'\n\n${COMMAND.help}`);
 }

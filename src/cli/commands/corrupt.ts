@@ -7,55 +7,63 @@ import { concatMap, lastValueFrom } from 'rxjs';
 import { CORRUPTION_TYPES, CorruptionError, corruptionSchedule, createCorruptionStage, isCorruptionType, type Severity } from '../../corrupt/index.js';
 import { encodeRawVideo, pickEncoder, type RawVideoSink } from '../../sinks/video-encoder.js';
 import { FrameSource, parseSourceUrl, probe } from '../../stream/index.js';
-import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
+import { defineCommand, integerValue } from '../options.js';
 import { createProgress } from '../progress.js';
-
-const HELP = `Usage: decorruptor corrupt --in FILE --out FILE --type TYPE [options]
-
-Writes a corrupted copy of a video: every frame of --in is decoded, corrupted and encoded to
---out, exactly one output frame per input frame, at the input's frame rate (no audio).
-
-Options:
-  --in FILE             input video (anything ffmpeg reads)
-  --out FILE            output video: H.264 when this ffmpeg has libx264, else MPEG-4; yuv420p
-  --type TYPE           a corruption type (${CORRUPTION_TYPES.slice(0, 3).join(', ')}, ... fog, ...), or
-                        'cycle' for the 15 standard types in turn
-  --severity 1-5        corruption severity (default 3)
-  --period SECONDS      with --type cycle: seconds per corruption (default 2)
-  --seed N              random seed of the corruptions (default 0)
-  --width W, --height H output size (default: the input's); even numbers. Given one, the other
-                        follows the input's aspect ratio. The picture is scaled to cover and cropped.`;
 
 const DEFAULT_PERIOD_S = 2;
 
+/** An even frame side in [2, 8192] (the output is yuv420p). */
+function evenSide(text: string, flag: string): number {
+  const n = integerValue(text, flag, 2, 8192);
+  if (n % 2 !== 0) throw new UsageError(`${flag}: must be even (yuv420p output), got ${n}`);
+  return n;
+}
+
+function seconds(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`${flag}: expected a number of seconds > 0, got "${text}"`);
+  return value;
+}
+
+export const COMMAND = defineCommand({
+  name: 'corrupt',
+  usage: 'decorruptor corrupt --in FILE --out FILE --type TYPE [options]',
+  about: `Writes a corrupted copy of a video: every frame of --in is decoded, corrupted and encoded to
+--out, exactly one output frame per input frame, at the input's frame rate (no audio).`,
+  options: {
+    in: { type: 'string', short: 'i', value: 'FILE', required: true, description: 'input video (anything ffmpeg reads)' },
+    out: { type: 'string', short: 'o', value: 'FILE', required: true, description: 'output video: H.264 when this ffmpeg has libx264, else MPEG-4; yuv420p' },
+    type: {
+      type: 'string',
+      short: 't',
+      value: 'TYPE',
+      required: true,
+      description: `a corruption type (${CORRUPTION_TYPES.slice(0, 3).join(', ')}, ... fog, ...), or 'cycle' for the 15 standard types in turn`,
+    },
+    severity: { type: 'integer', short: 's', value: '1-5', min: 1, max: 5, default: 3, description: 'corruption severity' },
+    period: { type: 'string', value: 'SECONDS', description: 'with --type cycle: seconds per corruption', defaultText: String(DEFAULT_PERIOD_S), parse: seconds },
+    seed: { type: 'integer', default: 0, description: 'random seed of the corruptions' },
+    width: {
+      type: 'string',
+      value: 'W',
+      description: "output width, even (given only one of --width and --height, the other follows the input's aspect ratio; the picture is scaled to cover and cropped)",
+      defaultText: "the input's",
+      parse: evenSide,
+    },
+    height: { type: 'string', value: 'H', description: 'output height, even', defaultText: "the input's", parse: evenSide },
+  },
+});
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    in: { type: 'string', short: 'i' },
-    out: { type: 'string', short: 'o' },
-    type: { type: 'string', short: 't' },
-    severity: { type: 'string', short: 's' },
-    period: { type: 'string' },
-    seed: { type: 'string' },
-    width: { type: 'string' },
-    height: { type: 'string' },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (!values.in) throw new UsageError(`--in is required\n\n${HELP}`);
-  if (!values.out) throw new UsageError(`--out is required\n\n${HELP}`);
-  if (!values.type) throw new UsageError(`--type is required\n\n${HELP}`);
-  const severity = (intOption(values.severity, 'severity', 1, 5) ?? 3) as Severity;
-  const seed = intOption(values.seed, 'seed') ?? 0;
-  const requestedWidth = evenOption(values.width, 'width');
-  const requestedHeight = evenOption(values.height, 'height');
-  const periodMs = periodOption(values.period, values.type);
-  const schedule = scheduleFor(values.type, severity, periodMs);
+  const { help, values } = COMMAND.parse(argv);
+  if (help) return COMMAND.printHelp();
+  const severity = values.severity as Severity;
+  if (values.period !== undefined && values.type.trim().toLowerCase() !== 'cycle') throw new UsageError('--period: only meaningful with --type cycle');
+  const schedule = scheduleFor(values.type, severity, (values.period ?? DEFAULT_PERIOD_S) * 1000);
 
   const probed = await probe(parseSourceUrl(values.in), { sourceId: 'input' });
-  const { width, height } = outputSize(probed, requestedWidth, requestedHeight);
+  const { width, height } = outputSize(probed, values.width, values.height);
   let fps = probed.fps;
   if (fps === undefined) {
     fps = 25;
@@ -73,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     pixelFormat: 'yuv420p',
     outputArgs: codec === 'libx264' ? ['-crf', '18', '-preset', 'veryfast'] : ['-q:v', '3'],
   });
-  const frames = await corruptAll(source, sink, createCorruptionStage({ schedule, seed }), probed.frameCount);
+  const frames = await corruptAll(source, sink, createCorruptionStage({ schedule, seed: values.seed }), probed.frameCount);
   process.stderr.write(`corrupt: wrote ${frames} frames (${width}x${height}, ${codec}) to ${values.out}\n`);
   return 0;
 }
@@ -122,20 +130,6 @@ function scheduleFor(type: string, severity: Severity, periodMs: number) {
     if (error instanceof CorruptionError) throw new UsageError(`--type: ${error.message}`);
     throw error;
   }
-}
-
-function periodOption(value: string | undefined, type: string): number {
-  if (value === undefined) return DEFAULT_PERIOD_S * 1000;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--period: expected a number of seconds > 0, got "${value}"`);
-  if (type.trim().toLowerCase() !== 'cycle') throw new UsageError('--period: only meaningful with --type cycle');
-  return seconds * 1000;
-}
-
-function evenOption(value: string | undefined, flag: string): number | undefined {
-  const n = intOption(value, flag, 2, 8192);
-  if (n !== undefined && n % 2 !== 0) throw new UsageError(`--${flag}: must be even (yuv420p output), got ${n}`);
-  return n;
 }
 
 /** The requested size, the other side following the aspect ratio, or the input's; rounded down to even. */

@@ -9,73 +9,65 @@ import { CIFAR10_FOLDER } from '../../data/download.js';
 import { evaluate, formatReportTable, parseCorruptionList, renderReportSvg } from '../../eval/index.js';
 import { prefixedLogger } from '../../log/logger.js';
 import { openEngine } from '../../runtime/index.js';
-import { intOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
+import { defineCommand } from '../options.js';
+import { choice, configOption } from '../shared-options.js';
 import { createProgress } from '../progress.js';
 
-const HELP = `Usage: decorruptor eval [--data DIR] [options]
+function corruptionList(text: string, flag: string): ReturnType<typeof parseCorruptionList> {
+  try {
+    return parseCorruptionList(text);
+  } catch (error) {
+    if (error instanceof CorruptionError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
 
-CIFAR-10-C-style benchmark. Corrupts CIFAR-10 test images (test_batch.bin) at 32x32, one seed per
+export const COMMAND = defineCommand({
+  name: 'eval',
+  usage: 'decorruptor eval [--data DIR] [options]',
+  about: `CIFAR-10-C-style benchmark. Corrupts CIFAR-10 test images (test_batch.bin) at 32x32, one seed per
 image, and reports the top-1 accuracy of the classifier on the corrupted image (source), on the
 edited image (edited) and of their ensemble, for clean images and each corruption, through the
 same inference engine as the stream, and the pixel MSE to the clean image of the input frame
-(MSE in) and of the edited image (MSE out).
-
-Options:
-  --data DIR            CIFAR-10 binary folder, or its parent (default: data.cifar10Dir, $CIFAR10_DIR,
-                        ./data/cifar-10-batches-bin, ../shared/data/cifar-10-batches-bin)
-  --limit N             use the first N test images (default: all 10000)
-  --severity 1-5        corruption severity (default 5)
-  --corruptions a,b,c   corruption types (default: the 15 standard ones; 'all', 'extra' allowed)
-  --editor NAME         editor from the bundle (cm, dpm) or none (default: model.editor)
-  --steps N             editor sampling steps (default: the bundle's)
-  --noise bundle|per-image
-                        editor noise: the bundle's pinned noise for every image, as the stream
-                        samples (default), or a noise of its own per image (the average over seeds)
-  --bundle DIR          model bundle folder (default: model.bundle)
-  --batch N             frames per inference call (default 16)
-  --seed N              corruption seed (default 0)
-  --json FILE           write the results as JSON
-  --svg FILE            write a bar chart, source vs ensemble per corruption
-  --config FILE         configuration file (defaults for --bundle, --editor, providers, --data)
-
-The table goes to stdout, a progress bar to stderr when it is a terminal. See docs/eval.md.`;
+(MSE in) and of the edited image (MSE out).`,
+  options: {
+    data: {
+      type: 'string',
+      value: 'DIR',
+      description: 'CIFAR-10 binary folder, or its parent',
+      defaultText: 'data.cifar10Dir, $CIFAR10_DIR, ./data/cifar-10-batches-bin, ../shared/data/cifar-10-batches-bin',
+    },
+    limit: { type: 'integer', min: 1, description: 'use the first N test images', defaultText: 'all 10000' },
+    severity: { type: 'integer', value: '1-5', min: 1, max: 5, default: 5, description: 'corruption severity' },
+    corruptions: { type: 'string', value: 'a,b,c', description: "corruption types, or 'all', 'extra'", defaultText: 'the 15 standard ones', parse: corruptionList },
+    editor: { type: 'string', value: 'NAME', description: 'editor from the bundle (cm, dpm) or none', defaultText: 'model.editor' },
+    steps: { type: 'integer', min: 1, description: 'editor sampling steps', defaultText: "the bundle's" },
+    noise: {
+      type: 'string',
+      value: 'bundle|per-image',
+      default: 'bundle',
+      description: "editor noise: the bundle's pinned noise for every image, as the stream samples, or a noise of its own per image (the average over seeds)",
+      parse: choice('bundle', 'per-image'),
+    },
+    bundle: { type: 'string', value: 'DIR', description: 'model bundle folder', defaultText: 'model.bundle' },
+    batch: { type: 'integer', min: 1, max: 1024, default: 16, description: 'frames per inference call' },
+    seed: { type: 'integer', min: 0, default: 0, description: 'corruption seed' },
+    json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
+    svg: { type: 'string', value: 'FILE', description: 'write a bar chart, source vs ensemble per corruption' },
+    config: configOption('configuration file (defaults for --bundle, --editor, providers, --data)'),
+  },
+  footer: 'The table goes to stdout, a progress bar to stderr when it is a terminal. See docs/eval.md.',
+});
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    data: { type: 'string' },
-    limit: { type: 'string' },
-    severity: { type: 'string' },
-    corruptions: { type: 'string' },
-    editor: { type: 'string' },
-    steps: { type: 'string' },
-    noise: { type: 'string' },
-    bundle: { type: 'string' },
-    batch: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'string' },
-    svg: { type: 'string' },
-    config: { type: 'string', short: 'c' },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  // Every flag is checked before anything slow (data, model) is loaded.
-  const limit = intOption(values.limit, 'limit', 1);
-  const severity = (intOption(values.severity, 'severity', 1, 5) ?? 5) as Severity;
-  const steps = intOption(values.steps, 'steps', 1);
-  const batchSize = intOption(values.batch, 'batch', 1, 1024) ?? 16;
-  const seed = intOption(values.seed, 'seed', 0) ?? 0;
-  const noise = values.noise ?? 'bundle';
-  if (noise !== 'bundle' && noise !== 'per-image') throw new UsageError(`--noise: expected bundle or per-image, got '${noise}'`);
-  let corruptions;
-  try {
-    corruptions = parseCorruptionList(values.corruptions);
-  } catch (error) {
-    if (error instanceof CorruptionError) throw new UsageError(`--corruptions: ${error.message}`);
-    throw error;
-  }
+  // Every flag is checked (in the parse) before anything slow (data, model) is loaded.
+  const { help, values } = COMMAND.parse(argv);
+  if (help) return COMMAND.printHelp();
+  const { limit, steps, seed } = values;
+  const severity = values.severity as Severity;
+  const batchSize = values.batch;
+  const corruptions = values.corruptions ?? parseCorruptionList(undefined);
 
   const config = await loadConfig({ file: values.config });
   const dataDir = values.data === undefined ? requireCifar10Dir(config.data.cifar10Dir) : dataFlagDir(values.data);
@@ -87,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     bundle: values.bundle ?? config.model.bundle,
     editor,
     steps: steps ?? (values.editor === undefined ? config.model.steps : undefined),
-    editorNoise: noise === 'bundle' ? ('bundle' as const) : ('per-stream' as const),
+    editorNoise: values.noise === 'bundle' ? ('bundle' as const) : ('per-stream' as const),
     topK: 1,
   };
   const engine = await openEngine(model, prefixedLogger('eval')).catch((error: unknown) => {
