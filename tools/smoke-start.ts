@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -36,8 +37,6 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new SmokeFailure(`${path.relative(ROOT, MAIN)} is missing: npm ci builds it (prepare), or run npm run build`);
@@ -67,7 +66,7 @@ async function main(): Promise<void> {
   try {
     // 1. GET /readyz answers 200 (models loaded, a source running).
     let last = 'no answer yet';
-    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; await pause(250)) {
+    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; await sleep(250)) {
       exitedEarly();
       if (Date.now() > deadline) fail(`GET /readyz did not answer 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last})`);
       try {

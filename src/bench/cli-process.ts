@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { BenchError } from './errors.js';
 import { ChildPeakRss } from './memory.js';
@@ -114,6 +115,5 @@ export class CliChild {
   }
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** `await delay(ms)`: node's promise timer, for the bench scenarios too. */
+export { delay };

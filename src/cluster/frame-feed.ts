@@ -8,6 +8,7 @@
  * is in the worker its ack deadline is pushed back (`working()`), so a slow batch is not redelivered;
  * a frame the flow released without a result (its batch failed) is nak'ed for another try at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../log/logger.js';
 import { decodeJpeg } from '../server/jpeg.js';
@@ -177,7 +178,7 @@ export class FrameFeed {
       // Broker away, or the consumer not (re)created yet after a broker restart: try again shortly.
       this.#consumer = undefined;
       if (this.#failures++ % 20 === 0) log.debug(`broker: pulling from ${stream}/${consumer} failed; retrying`, { error: (error as Error).message });
-      if (!this.#stopped) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      if (!this.#stopped) await sleep(RETRY_MS);
     } finally {
       this.#requested -= count - got;
       this.#openFetches--;

@@ -14,6 +14,7 @@
  *    stored. Only then is the frame released, so the source's in-flight window pauses ffmpeg:
  *    backpressure from the workers to the file, nothing dropped.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
 import type { FlowStream } from '../flow/frame-flow.js';
 import type { Logger } from '../log/logger.js';
@@ -170,7 +171,7 @@ export class FramePublisher {
         if (apiErrorCode(error) !== STREAM_FULL && this.#stats.retries % 20 === 1) {
           log.warn('replayed frame not stored yet; retrying', { stream: frame.streamId, seq: frame.seq, error: (error as Error).message });
         }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
     }
   }
