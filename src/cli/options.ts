@@ -52,7 +52,7 @@ export interface IntegerOption extends OptionBase {
   default?: number;
 }
 
-export type OptionSpec = BooleanOption | StringOption<any> | IntegerOption;
+export type OptionSpec = BooleanOption | StringOption<unknown> | IntegerOption;
 export type OptionSpecs = Record<string, OptionSpec>;
 
 export interface CommandSpec<O extends OptionSpecs> {
