@@ -105,6 +105,23 @@ export async function loadCifar10(dir: string, split: Cifar10Split, limit?: numb
   return { labels, images, targets };
 }
 
+/**
+ * One file of CIFAR-10 records (any name, e.g. a corrupted copy of the test batch), its first
+ * `limit` images; labels must be below `classes`. Also reports how many records the file holds.
+ * @throws DataError CIFAR10_FILE_MISSING / CIFAR10_FILE_INVALID naming the file.
+ */
+export async function loadCifar10File(
+  file: string,
+  classes: number,
+  limit?: number,
+): Promise<{ images: Uint8Array[]; targets: number[]; records: number }> {
+  const records = recordCount(file);
+  const images: Uint8Array[] = [];
+  const targets: number[] = [];
+  await readRecords(file, Math.min(records, limit ?? Infinity), classes, images, targets);
+  return { images, targets, records };
+}
+
 /** Records in a batch file; throws when it is missing or not a whole number of records. */
 function recordCount(file: string): number {
   let size: number;

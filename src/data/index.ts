@@ -9,6 +9,7 @@ export {
   findCifar10Dir,
   interleavedToPlanes,
   loadCifar10,
+  loadCifar10File,
   planesToInterleaved,
   readCifar10Labels,
   requireCifar10Dir,

@@ -1,5 +1,7 @@
-/** The CIFAR-10-C-style benchmark: evaluate() runs it through the InferenceEngine; report.ts shows it. */
-export { evaluate, imageSeed, type EvaluateOptions } from './evaluate.js';
+/** The CIFAR-10-C-style benchmark: evaluate() / evaluateImages() run it through the InferenceEngine; report.ts shows it. */
+export { evaluate, evaluateImages, type EvaluateImagesOptions, type EvaluateOptions } from './evaluate.js';
+export { imageSeed, type EvalCondition } from './conditions.js';
+export { loadImageFolder, type ImageFolder } from './image-folder.js';
 export { formatReportTable, renderReportSvg, type TableOptions } from './report.js';
 export { parseCorruptionList } from './corruption-list.js';
 export { EvalError, type EvalErrorCode } from './errors.js';

@@ -19,6 +19,11 @@ function noiseNote(report: EvalReport): string {
   return report.noise.source === 'bundle' ? `, bundle noise seed ${report.noise.seed}` : ', a noise per image';
 }
 
+/** "severity 5" for images corrupted here; "images from DIR (as given)" for files made elsewhere. */
+function imagesNote(report: EvalReport): string {
+  return report.images === undefined ? `severity ${report.severity}` : `images from ${report.images} (as given, no corruption applied here)`;
+}
+
 /**
  * A fixed-width table, accuracies in percent, then the pixel MSE to the clean image of the input
  * frame and of the edited image ('-' without editor):
@@ -45,7 +50,7 @@ export function formatReportTable(report: EvalReport, options: TableOptions = {}
   const header = line('condition', ['source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
   const rule = '-'.repeat(header.length);
   const out = [
-    `CIFAR-10-C style, severity ${report.severity}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)} (accuracy %, gain = ensemble - source)`,
+    `CIFAR-10-C style, ${imagesNote(report)}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)} (accuracy %, gain = ensemble - source)`,
     'MSE in / MSE out: pixel MSE ([0,1] scale) of the input frame / the edited image against the clean image',
     header,
     rule,
@@ -94,7 +99,7 @@ export function renderReportSvg(report: EvalReport): string {
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" fill="${COLORS.text}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${left}" y="20" font-size="14" font-weight="bold">${escapeXml(`Top-1 accuracy, severity ${report.severity}, n = ${report.n}, editor ${report.editor}`)}</text>`,
+    `<text x="${left}" y="20" font-size="14" font-weight="bold">${escapeXml(`Top-1 accuracy, ${report.images === undefined ? `severity ${report.severity}` : `images from ${report.images}`}, n = ${report.n}, editor ${report.editor}`)}</text>`,
     legend(left, 38, COLORS.source, 'source'),
     legend(left + 90, 38, COLORS.ensemble, report.editor === 'none' ? 'ensemble (= source)' : 'ensemble'),
   );

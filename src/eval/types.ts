@@ -35,7 +35,13 @@ export interface ConditionResult extends Accuracy {
 export interface EvalReport {
   /** Test images per condition. */
   n: number;
-  severity: number;
+  /** The corruption severity applied; null when the images were given as files (`images`). */
+  severity: number | null;
+  /**
+   * Only for images given as files (`eval --images`): the folder they were read from, as given.
+   * Its conditions were made elsewhere; none was corrupted by this project's code.
+   */
+  images?: string;
   /** Editor name from the bundle, or 'none'. */
   editor: string;
   /**

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/index.js';
 import { CorruptionError, type Severity } from '../../corrupt/index.js';
 import { loadCifar10, requireCifar10Dir } from '../../data/cifar10.js';
 import { CIFAR10_FOLDER } from '../../data/download.js';
-import { evaluate, formatReportTable, parseCorruptionList, renderReportSvg } from '../../eval/index.js';
+import { evaluate, evaluateImages, formatReportTable, loadImageFolder, parseCorruptionList, renderReportSvg } from '../../eval/index.js';
 import { prefixedLogger } from '../../log/logger.js';
 import { openEngine } from '../../runtime/index.js';
 import { UsageError } from '../errors.js';
@@ -25,12 +25,13 @@ function corruptionList(text: string, flag: string): ReturnType<typeof parseCorr
 
 export const COMMAND = defineCommand({
   name: 'eval',
-  usage: 'decorruptor eval [--data DIR] [options]',
+  usage: 'decorruptor eval [--data DIR | --images DIR] [options]',
   about: `CIFAR-10-C-style benchmark. Corrupts CIFAR-10 test images (test_batch.bin) at 32x32, one seed per
 image, and reports the top-1 accuracy of the classifier on the corrupted image (source), on the
 edited image (edited) and of their ensemble, for clean images and each corruption, through the
 same inference engine as the stream, and the pixel MSE to the clean image of the input frame
-(MSE in) and of the edited image (MSE out).`,
+(MSE in) and of the edited image (MSE out). With --images, measures images corrupted elsewhere
+instead, as they are.`,
   options: {
     data: {
       type: 'string',
@@ -38,8 +39,16 @@ same inference engine as the stream, and the pixel MSE to the clean image of the
       description: 'CIFAR-10 binary folder, or its parent',
       defaultText: 'data.cifar10Dir, $CIFAR10_DIR, ./data/cifar-10-batches-bin, ../shared/data/cifar-10-batches-bin',
     },
+    images: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        'measure DIR/<condition>.bin as they are (CIFAR-10 binary files, e.g. made by another CIFAR-10-C implementation) against DIR/clean.bin, ' +
+        'with the class names in DIR/batches.meta.txt; no corruption is applied, so --data, --severity, --corruptions and --seed do not apply',
+    },
     limit: { type: 'integer', min: 1, description: 'use the first N test images', defaultText: 'all 10000' },
-    severity: { type: 'integer', value: '1-5', min: 1, max: 5, default: 5, description: 'corruption severity' },
+    // No parser default for severity and seed: --images must tell whether they were given.
+    severity: { type: 'integer', value: '1-5', min: 1, max: 5, defaultText: '5', description: 'corruption severity' },
     corruptions: { type: 'string', value: 'a,b,c', description: "corruption types, or 'all', 'extra'", defaultText: 'the 15 standard ones', parse: corruptionList },
     editor: { type: 'string', value: 'NAME', description: 'editor from the bundle (cm, dpm) or none', defaultText: 'model.editor' },
     steps: { type: 'integer', min: 1, description: 'editor sampling steps', defaultText: "the bundle's" },
@@ -52,7 +61,7 @@ same inference engine as the stream, and the pixel MSE to the clean image of the
     },
     bundle: { type: 'string', value: 'DIR', description: 'model bundle folder', defaultText: 'model.bundle' },
     batch: { type: 'integer', min: 1, max: 1024, default: 16, description: 'frames per inference call' },
-    seed: { type: 'integer', min: 0, default: 0, description: 'corruption seed' },
+    seed: { type: 'integer', min: 0, defaultText: '0', description: 'corruption seed' },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
     svg: { type: 'string', value: 'FILE', description: 'write a bar chart, source vs ensemble per corruption' },
     config: configOption('configuration file (defaults for --bundle, --editor, providers, --data)'),
@@ -64,14 +73,19 @@ export async function run(argv: string[]): Promise<number> {
   // Every flag is checked (in the parse) before anything slow (data, model) is loaded.
   const { help, values } = COMMAND.parse(argv);
   if (help) return COMMAND.printHelp();
-  const { limit, steps, seed } = values;
-  const severity = values.severity as Severity;
+  if (values.images !== undefined) refuseWithImages(values);
+  const { limit, steps } = values;
+  const seed = values.seed ?? 0;
+  const severity = (values.severity ?? 5) as Severity;
   const batchSize = values.batch;
   const corruptions = values.corruptions ?? parseCorruptionList(undefined);
 
   const config = await loadConfig({ file: values.config });
-  const dataDir = values.data === undefined ? requireCifar10Dir(config.data.cifar10Dir) : dataFlagDir(values.data);
-  const dataset = await loadCifar10(dataDir, 'test', limit);
+  // Loaded (and checked) before the engine: a bad file fails fast.
+  const folder = values.images === undefined ? undefined : await loadImageFolder(values.images, limit);
+  const dataDir = () => (values.data === undefined ? requireCifar10Dir(config.data.cifar10Dir) : dataFlagDir(values.data));
+  const dataset = folder ? folder.clean : await loadCifar10(dataDir(), 'test', limit);
+  const conditionCount = folder ? folder.conditions.length : corruptions.length;
   const editor = values.editor ?? config.model.editor;
 
   const model = {
@@ -87,11 +101,12 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   });
 
-  const progress = createProgress({ label: 'eval', total: dataset.images.length * (corruptions.length + 1) });
+  const progress = createProgress({ label: 'eval', total: dataset.images.length * (conditionCount + 1) });
   const startedAt = performance.now();
+  const loop = { engine, batchSize, onProgress: (done: number) => progress.update(done) };
   let report;
   try {
-    report = await evaluate({ engine, dataset, severity, corruptions, batchSize, seed, onProgress: (done) => progress.update(done) });
+    report = folder ? await evaluateImages({ ...loop, folder }) : await evaluate({ ...loop, dataset, severity, corruptions, seed });
   } finally {
     progress.done();
     await engine.close();
@@ -108,6 +123,14 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`eval: wrote ${values.svg}\n`);
   }
   return 0;
+}
+
+/** The flags that shape the corruption made here, refused next to --images (whose files are used as they are). */
+function refuseWithImages(values: { data?: unknown; severity?: unknown; corruptions?: unknown; seed?: unknown }): void {
+  const inapplicable = (['data', 'severity', 'corruptions', 'seed'] as const).filter((flag) => values[flag] !== undefined);
+  if (inapplicable.length > 0) {
+    throw new UsageError(`--images measures the files as they are: ${inapplicable.map((f) => `--${f}`).join(', ')} does not apply`);
+  }
 }
 
 /** --data names the batches folder, or its parent (as `decorruptor data cifar10 --dir` takes it). */
