@@ -144,7 +144,7 @@ def zoom_centre(image: np.ndarray, factor: float) -> np.ndarray:
     part = image[top:top + crop, top:top + crop]
     zoomed_size = int(round(crop * factor))  # Python's round, as scipy sizes its output
     weights = linear_resize_matrix(crop, zoomed_size)
-    zoomed = np.einsum("ij,jkc,lk->ilc", weights, part, weights)
+    zoomed = np.einsum("lk,ikc->ilc", weights, np.einsum("ij,jkc->ikc", weights, part))  # rows, then columns
     trim = (zoomed_size - h) // 2
     return zoomed[trim:trim + h, trim:trim + h]
 

@@ -119,7 +119,7 @@ async function framesFor(job: Job, dataset: Cifar10Set): Promise<Frame[]> {
   const { condition, start } = job;
   const images = await condition.images(start, job.end);
   if (images.length !== job.end - start || images.some((image) => image.length !== IMAGE_VALUES)) {
-    throw new EvalError('EVAL_INVALID', `condition '${condition.name}' gave no 32x32 rgb24 image for each of images ${start}..${job.end - 1}`);
+    throw new EvalError('EVAL_INVALID', `condition '${condition.name}' must give one 32x32 rgb24 image for each of images ${start}..${job.end - 1}`);
   }
   return images.map((data, i) => ({
     // One stream per image. With the bundle's pinned noise every image shares it, as every stream
