@@ -7,8 +7,8 @@ from the published CIFAR-10 parameters (Hendrycks & Dietterich 2019, the generat
 description of each operation in numpy + PIL, without reading or reusing src/corrupt. `eval --images`
 then measures the files as they are.
 
-    python3 training/cifar10c_reference.py                 # 1000 images -> .scratch/cifar10c-ref/
-    python3 training/cifar10c_reference.py --limit 200 --types fog,frost --preview /tmp/fog.png
+    /usr/bin/python3 training/cifar10c_reference.py                 # 1000 images -> .scratch/cifar10c-ref/
+    /usr/bin/python3 training/cifar10c_reference.py --limit 200 --types fog,frost --preview /tmp/fog.png
 
 Output, per type, `<out>/<type>.bin` in the official CIFAR-10 binary format (1 label byte, then the
 R, G and B planes, 1024 bytes each), the first --limit test images in test_batch.bin order, plus
@@ -48,7 +48,8 @@ How each library call of the original is done here instead (none of scipy, skima
   shrunk to 20 %), which are not available. Substitute: five procedural "photos" (256x256, see
   `frost_photo`): ridged multi-octave value noise, which forms thin bright branching veins like ice
   crystals, over a soft haze, tinted pale blue; a random one is cropped per image and blended with
-  the published weights. This type is the least faithful; read its row with that in mind.
+  the published weights. This type is the least faithful, and measured much milder than the
+  project's frost (source accuracy 78-85 % vs 36-52 %, docs/eval.md); read its row with that in mind.
 - Random numbers come from numpy's Generator (one stream per type), not the legacy global state, so
   no pixel equals the released .npy files; distributions are the published ones.
 - Outputs are cast to uint8 by truncation, as the original's np.uint8(...) does.
