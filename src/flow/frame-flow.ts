@@ -10,6 +10,7 @@ import { Subject, Subscription, catchError, concatMap, EMPTY, filter, finalize, 
 import type { EngineError, FrameInference, InferenceEngine } from '../model/index.js';
 import { fairMergeAll, latestFrame, type Frame, type SourceError, type SourceMode, type SourceStateEvent } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
+import type { StreamStateEvent } from '../server/stream-state.js';
 import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
 import { MotionGate, type MotionGateOptions } from './motion-gate.js';
 import { smoothLabels, type ProcessedFrame, type SmoothLabelsOptions } from './smoothing/index.js';
@@ -174,6 +175,14 @@ export class FrameFlow {
   /** Stops a stream's source (its queued frames are still processed); resolves once it has stopped. */
   async remove(streamId: string): Promise<void> {
     await this.#sources.get(streamId)?.stop();
+  }
+
+  /**
+   * Tells every sink the state of a stream that has no source in the flow: one that failed to open
+   * (configured, or added at run time) or that was removed without ever running.
+   */
+  reportState(event: StreamStateEvent): void {
+    this.#sink.state(event);
   }
 
   /** Ids of the streams running now. */

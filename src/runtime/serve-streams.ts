@@ -1,18 +1,21 @@
 /**
  * The streams of `serve` while it runs, and the requests that change them: the dashboard's
  * corruption picker (/ws set-corruption) and the stream API (POST, DELETE, PUT /api/streams...).
- * It opens an added source exactly as a configured one is opened, adds it to the running flow and
- * tells the dashboard server; a removed stream's ffmpeg has exited when the removal resolves.
+ * It opens an added source exactly as a configured one is opened, adds it to the running flow with
+ * its regions and tells the dashboard server; the sinks hear its states from the flow like any
+ * stream's. A removed stream's ffmpeg has exited when the removal resolves.
  *
  *   const streams = new ServeStreams(config, log);
  *   const server = await DashboardServer.create({ ..., handlers: streams.handlers });
  *   ...
- *   streams.attach({ flow, server });   // until then, adding or removing is refused (NOT_READY)
+ *   streams.attach({ flow, server, regions });   // until then, adding or removing is refused (NOT_READY)
  */
 import type { Config, SourceConfig } from '../config/index.js';
+import { regionStreamId } from '../config/regions.js';
 import { ConfiguredStream } from '../flow/configured-stream.js';
 import { resolveSource } from '../flow/demo-source.js';
 import type { FrameFlow } from '../flow/frame-flow.js';
+import type { RegionControls } from '../flow/regions/index.js';
 import type { Logger } from '../log/logger.js';
 import { sourceDescriptor, StreamApiRefusal, type DashboardServer } from '../server/index.js';
 import type { ServerHandlers } from '../server/types.js';
@@ -23,6 +26,12 @@ const FALLBACK_FPS = 25;
 
 const refusal = (code: string, message: string) => Object.assign(new Error(message), { code });
 
+interface Running {
+  flow: FrameFlow;
+  server: DashboardServer;
+  regions: RegionControls;
+}
+
 export class ServeStreams {
   readonly #config: Config;
   readonly #log: Logger;
@@ -31,7 +40,7 @@ export class ServeStreams {
   readonly #failed = new Set<string>();
   /** Ids being opened by an add that has not finished: a second add of the same id is refused. */
   readonly #opening = new Set<string>();
-  #running: { flow: FrameFlow; server: DashboardServer } | undefined;
+  #running: Running | undefined;
 
   constructor(config: Config, log: Logger) {
     this.#config = config;
@@ -44,8 +53,10 @@ export class ServeStreams {
     for (const id of failedIds) this.#failed.add(id);
   }
 
-  attach(running: { flow: FrameFlow; server: DashboardServer }): void {
+  /** The flow runs: the configured streams' regions join it, and adds and removes are answered from now on. */
+  attach(running: Running): void {
     this.#running = running;
+    for (const stream of this.#byId.values()) this.#attachRegions(stream, running);
   }
 
   /** How a stream's frames are timed, for the annotated outputs: a replayed one at its rate, a live one by arrival. */
@@ -69,6 +80,11 @@ export class ServeStreams {
     const running = this.#ready();
     const { id } = source;
     if (this.#opening.has(id) || running.flow.streamIds.includes(id)) throw new StreamApiRefusal('STREAM_EXISTS', `stream "${id}" is running; remove it first`);
+    // Checked before anything opens: a region whose stream id is taken would fail after the source runs.
+    for (const region of source.regions ?? []) {
+      const regionId = regionStreamId(id, region.id);
+      if (this.#opening.has(regionId) || running.flow.streamIds.includes(regionId)) throw new StreamApiRefusal('STREAM_EXISTS', `stream "${regionId}" (region "${region.id}" of "${id}") is running; choose another region id`);
+    }
     this.#opening.add(id);
     try {
       const resolved = await resolveSource(source, this.#config, this.#log);
@@ -83,6 +99,7 @@ export class ServeStreams {
       }
       this.#byId.set(id, stream);
       this.#failed.delete(id);
+      this.#attachRegions(stream, running);
       this.#log.info(`source ${id} added: ${stream.source.input.kind} (${stream.source.mode})`, stream.corruption ? { corrupt: stream.corruption } : undefined);
     } finally {
       this.#opening.delete(id);
@@ -91,10 +108,15 @@ export class ServeStreams {
 
   async #remove(streamId: string): Promise<boolean> {
     const running = this.#ready();
-    const known = this.#byId.delete(streamId) || this.#failed.delete(streamId);
-    if (!known) return false;
-    // Resolves once its ffmpeg has exited (nothing to stop for one that ended or never opened).
+    const opened = this.#byId.delete(streamId);
+    const failed = !opened && this.#failed.delete(streamId);
+    if (!opened && !failed) return false;
+    // Resolves once its ffmpeg has exited (nothing to stop for one that ended or never opened);
+    // its regions' sources end with it.
     await running.flow.remove(streamId);
+    running.regions.detach(streamId);
+    // One that never ran says its end itself: the sinks (MQTT's retained state...) heard it fail.
+    if (failed) running.flow.reportState({ state: 'ended', sourceId: streamId, reason: 'stopped', at: Date.now() });
     running.server.removeStream(streamId);
     this.#log.info(`source ${streamId} removed`);
     return true;
@@ -105,7 +127,11 @@ export class ServeStreams {
     this.#running = undefined;
   }
 
-  #ready(): { flow: FrameFlow; server: DashboardServer } {
+  #attachRegions(stream: ConfiguredStream, { flow, regions }: Running): void {
+    regions.attach(stream, flow).catch((error: unknown) => this.#log.error(`the regions of ${stream.source.id} did not start`, { error: (error as Error).message }));
+  }
+
+  #ready(): Running {
     if (this.#running === undefined) throw refusal('NOT_READY', 'the server is not running its streams (starting up or shutting down)');
     return this.#running;
   }

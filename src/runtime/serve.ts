@@ -14,7 +14,7 @@ import { FrameFlow } from '../flow/frame-flow.js';
 import { AllSourcesFailedError, openStreams, sourceFailure } from '../flow/open-streams.js';
 import { RegionControls } from '../flow/regions/index.js';
 import type { Logger } from '../log/logger.js';
-import { DashboardServer, failedSourceUpdate, sourceDescriptor } from '../server/index.js';
+import { DashboardServer, failedSourceEvent, sourceDescriptor } from '../server/index.js';
 import { closeSinks, dashboardSink, type FrameSink } from '../sinks/index.js';
 import { openEngine } from './engine.js';
 import { logFfmpeg } from './ffmpeg-log.js';
@@ -83,18 +83,16 @@ export async function startServe(config: Config, options: ServeOptions): Promise
       },
       { allowNone: apiEnabled },
     );
-    for (const failure of failures) server.setStreamState(failure.sourceId, failedSourceUpdate(failure));
     live.opened(streams, failures.map((f) => f.sourceId));
     describeSources(streams, log);
 
     const sinks = [dashboardSink(server), ...(await configuredSinks(config, { log, metrics: server.metrics, timings: (id) => live.timing(id) })), ...(options.extraSinks ?? [])];
     const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, smoothing: config.smoothing, motionGate: motionGateFor(config, true), log, sinks });
 
-    live.attach({ flow, server });
-    // The configured regions: each a stream of the flow, cut from its source's frames.
-    for (const stream of streams) {
-      regions.attach(stream, flow).catch((error: unknown) => log.error(`the regions of ${stream.source.id} did not start`, { error: (error as Error).message }));
-    }
+    // Every output hears of the sources that could not be opened: the dashboard, MQTT, webhooks.
+    for (const failure of failures) flow.reportState(failedSourceEvent(failure));
+    // The configured regions join the flow, each a stream cut from its source's frames.
+    live.attach({ flow, server, regions });
 
     const shutdown = once(async () => {
       live.detach();

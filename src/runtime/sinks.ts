@@ -5,7 +5,7 @@ import { AnnotatedVideoSink, JsonlSink, MqttSink, NO_SINK_METRICS, RecordingSink
 
 export interface SinkDeps {
   log: Logger;
-  /** Where the MQTT and webhook sinks count messages: the dashboard server's /metrics in `serve`. */
+  /** Where the MQTT, webhook and recording sinks count: the dashboard server's /metrics in `serve` and the gateway. */
   metrics?: SinkMetrics;
   /** How each stream's frames are timed, for the annotated video and recordings; default: live (by arrival). */
   timings?: StreamTimings;
@@ -22,6 +22,6 @@ export async function configuredSinks(config: Pick<Config, 'sinks'>, { log, metr
   if (mqtt) sinks.push(MqttSink.open(mqtt, { log, metrics }));
   webhooks.forEach((hook, index) => sinks.push(new WebhookSink(hook, index, { log, metrics })));
   if (annotatedVideo) sinks.push(await AnnotatedVideoSink.open({ ...annotatedVideo, timings, log }));
-  if (recordings) sinks.push(await RecordingSink.open({ ...recordings, retention: { segments: recordings.retentionSegments, hours: recordings.retentionHours }, timings, log }));
+  if (recordings) sinks.push(await RecordingSink.open({ ...recordings, retention: { segments: recordings.retentionSegments, hours: recordings.retentionHours }, timings, log, metrics }));
   return sinks;
 }

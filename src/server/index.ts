@@ -32,4 +32,4 @@ export {
   type StreamState,
   type StreamStateUpdate,
 } from './types.js';
-export { streamStateUpdate, failedSourceUpdate, type FailedSource } from './stream-state.js';
+export { streamStateUpdate, failedSourceUpdate, failedSourceEvent, type FailedSource, type StreamStateEvent } from './stream-state.js';

@@ -53,6 +53,8 @@ export class ServiceMetrics {
   readonly #sinkMessages = new Counter({ name: `${PREFIX}sink_messages_total`, help: 'Messages of the MQTT and webhook sinks by outcome: sent, failed (refused or out of retries), dropped (queue full, or unsent at shutdown), superseded (replaced in the queue by a newer message for the same retained topic).', labelNames: ['sink', 'outcome'], registers: [this.registry] });
   readonly #sinkRetries = new Counter({ name: `${PREFIX}sink_retries_total`, help: 'Further attempts after a failed webhook post (network error, timeout, 408, 429, 5xx).', labelNames: ['sink'], registers: [this.registry] });
   readonly #sinkConnected = new Gauge({ name: `${PREFIX}sink_connected`, help: '1 while a connected sink (MQTT) is connected to its broker, else 0.', labelNames: ['sink'], registers: [this.registry] });
+  readonly #recordingDropped = new Counter({ name: `${PREFIX}recording_frames_dropped_total`, help: 'Frames a recording did not write: behind (its encoder was 30 frames behind), failed (its encode had failed: the recording stops until the stream starts again), closed (it was finishing).', labelNames: ['stream', 'reason'], registers: [this.registry] });
+  readonly #recordingFailures = new Counter({ name: `${PREFIX}recording_failures_total`, help: "Recordings whose encode failed (ffmpeg died, the disk refused): the stream's current segment ends there.", labelNames: ['stream'], registers: [this.registry] });
   readonly #sinkQueue = new Gauge({ name: `${PREFIX}sink_queue_messages`, help: 'Messages a sink holds, waiting for its broker or receiver.', labelNames: ['sink'], registers: [this.registry] });
 
   constructor(streams: StreamRegistry, options: { defaultMetrics?: boolean } = {}) {
@@ -154,6 +156,14 @@ export class ServiceMetrics {
 
   sinkQueue(sink: string, depth: number): void {
     this.#sinkQueue.set({ sink }, depth);
+  }
+
+  recordingDropped(streamId: string, count: number, reason: 'behind' | 'failed' | 'closed'): void {
+    if (count > 0) this.#recordingDropped.inc({ stream: streamId, reason }, count);
+  }
+
+  recordingFailed(streamId: string): void {
+    this.#recordingFailures.inc({ stream: streamId });
   }
 
   /** Prometheus text exposition. */

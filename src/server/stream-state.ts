@@ -13,7 +13,14 @@ export interface FailedSource {
   error: Error;
 }
 
-export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
+/**
+ * A stream's state as the outputs hear it: its source's own events, or a failure told without a
+ * SourceError: a source that could not be opened (a bad corruption spec has a code of its own),
+ * or a state read from the broker, whose source runs in another process.
+ */
+export type StreamStateEvent = SourceStateEvent | { state: 'error'; sourceId: string; error: { code: string; message: string }; at: number };
+
+export function streamStateUpdate(event: StreamStateEvent): StreamStateUpdate {
   switch (event.state) {
     case 'reconnecting':
       return { state: 'reconnecting', attempt: event.attempt, message: event.reason };
@@ -28,4 +35,10 @@ export function streamStateUpdate(event: SourceStateEvent): StreamStateUpdate {
 export function failedSourceUpdate({ sourceId, code, error }: FailedSource): StreamStateUpdate {
   const named = error instanceof SourceError ? error.message : `source "${sourceId}": ${error.message}`;
   return { state: 'error', code, message: named };
+}
+
+/** The same failure as an event for every output (the dashboard, MQTT, webhooks...). */
+export function failedSourceEvent(failure: FailedSource): StreamStateEvent {
+  const { code, message } = failedSourceUpdate(failure);
+  return { state: 'error', sourceId: failure.sourceId, error: { code: code!, message: message! }, at: Date.now() };
 }

@@ -8,7 +8,7 @@
 import type { FrameInference } from '../model/index.js';
 import type { Frame } from '../stream/index.js';
 import { annotateFrame, type AnnotateLayout } from './annotate-frame.js';
-import { FrameEncodeQueue } from './frame-encode-queue.js';
+import { FrameEncodeQueue, type DropReason } from './frame-encode-queue.js';
 import { encodeRawVideo, frameSyncOption, pickEncoder, type EncodeOptions } from './video-encoder.js';
 
 /** How a stream's frames are timed. */
@@ -68,15 +68,17 @@ export interface AnnotatedQueueOptions {
   muxerArgs: readonly string[];
   capacity: number;
   onFailure(error: Error): void;
+  onDropped?(count: number, reason: DropReason): void;
 }
 
 /** A queue that annotates each frame and encodes it to `output`, started with the first frame. */
 export function annotatedQueue(options: AnnotatedQueueOptions): FrameEncodeQueue<AnnotatedItem> {
-  const { output, layout, timing, muxerArgs, capacity, onFailure } = options;
+  const { output, layout, timing, muxerArgs, capacity, onFailure, onDropped } = options;
   return new FrameEncodeQueue<AnnotatedItem>({
     capacity,
     render: ({ frame, inference }) => annotateFrame(frame, inference, layout),
     open: async (size) => encodeRawVideo(await h264EncodeOptions(output, size, timing(), muxerArgs)),
     onFailure,
+    ...(onDropped ? { onDropped } : {}),
   });
 }

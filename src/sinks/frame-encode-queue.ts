@@ -15,6 +15,9 @@
 import type { RgbImage } from '../image/rgb-image.js';
 import type { EncodeResult, RawVideoSink } from './video-encoder.js';
 
+/** Why items were refused: the queue was full (the encoder is behind), the encode had failed, or it was closed. */
+export type DropReason = 'behind' | 'failed' | 'closed';
+
 export interface FrameEncodeQueueOptions<T> {
   /** Items waiting beyond this are refused (dropped, counted). */
   capacity: number;
@@ -24,6 +27,8 @@ export interface FrameEncodeQueueOptions<T> {
   open(size: { width: number; height: number }): Promise<RawVideoSink>;
   /** The encode failed (ffmpeg died, a bad path...): later pushes are dropped; close() rejects with it. */
   onFailure?(error: Error): void;
+  /** Items were refused (also counted in `dropped`): for the role's metrics. */
+  onDropped?(count: number, reason: DropReason): void;
 }
 
 export class FrameEncodeQueue<T> {
@@ -65,7 +70,7 @@ export class FrameEncodeQueue<T> {
   /** Queues an item; returns at once. False when it was dropped. */
   push(item: T): boolean {
     if (this.#closed || this.#failure || this.#items.length >= this.#options.capacity) {
-      this.#dropped++;
+      this.#drop(1, this.#closed ? 'closed' : this.#failure ? 'failed' : 'behind');
       return false;
     }
     this.#items.push(item);
@@ -96,7 +101,7 @@ export class FrameEncodeQueue<T> {
   /** Kills the encode at once and deletes its output (nothing more is written). */
   async abort(): Promise<void> {
     this.#closed = true;
-    this.#dropped += this.#items.splice(0).length;
+    this.#drop(this.#items.splice(0).length, 'closed');
     await this.#pumping;
     await this.#encoder?.abort();
   }
@@ -124,8 +129,14 @@ export class FrameEncodeQueue<T> {
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    this.#dropped += this.#items.splice(0).length;
+    this.#drop(this.#items.splice(0).length, 'failed');
     this.#options.onFailure?.(error);
+  }
+
+  #drop(count: number, reason: DropReason): void {
+    if (count === 0) return;
+    this.#dropped += count;
+    this.#options.onDropped?.(count, reason);
   }
 
   #wake(): void {

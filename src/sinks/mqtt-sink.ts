@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import type { MqttSinkConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import type { FrameInference } from '../model/index.js';
-import type { Frame, SourceStateEvent } from '../stream/index.js';
+import type { StreamStateEvent } from '../server/index.js';
+import type { Frame } from '../stream/index.js';
 import { ChangeGate } from './change-gate.js';
 import { roundTo } from './jsonl-sink.js';
 import { EpisodeTracker, type EpisodeMessage } from './label-episodes.js';
@@ -32,7 +33,7 @@ export interface MqttSinkDeps {
 }
 
 interface StreamCounts {
-  state: SourceStateEvent['state'] | 'unknown';
+  state: StreamStateEvent['state'] | 'unknown';
   frames: number;
   framesAtLastStats: number;
   dropped: number;
@@ -109,7 +110,7 @@ export class MqttSink implements FrameSink {
     this.#countsOf(streamId).dropped += count;
   }
 
-  state(event: SourceStateEvent): void {
+  state(event: StreamStateEvent): void {
     const stream = event.sourceId;
     this.#countsOf(stream).state = event.state;
     if (this.#states.isChange(event)) this.#publish([stream, 'state'], JSON.stringify(stateReport(event)), this.#config.retain);

@@ -10,11 +10,13 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
 import type { FrameInference } from '../model/index.js';
-import type { Frame, SourceStateEvent } from '../stream/index.js';
+import type { StreamStateEvent } from '../server/index.js';
+import type { Frame } from '../stream/index.js';
 import type { AnnotateLayout } from './annotate-frame.js';
 import { annotatedQueue, type AnnotatedItem, type StreamTimings } from './annotated-encode.js';
 import type { FrameEncodeQueue } from './frame-encode-queue.js';
 import { applyRetention, segmentPattern, type Retention } from './segment-retention.js';
+import { NO_SINK_METRICS, type SinkMetrics } from './sink-metrics.js';
 import type { FrameSink } from './types.js';
 
 export interface RecordingOptions {
@@ -26,6 +28,8 @@ export interface RecordingOptions {
   layout: AnnotateLayout;
   timings: StreamTimings;
   log: Logger;
+  /** Where drops and failures are counted (/metrics); default: nowhere. */
+  metrics?: SinkMetrics;
 }
 
 /** Frames a recording may be behind before it drops (live frames are worth little late). */
@@ -63,7 +67,7 @@ export class RecordingSink implements FrameSink {
     recording.queue.push({ frame, inference });
   }
 
-  state(event: SourceStateEvent): void {
+  state(event: StreamStateEvent): void {
     if (event.state === 'ended' || event.state === 'error') this.#finish(event.sourceId);
   }
 
@@ -92,7 +96,7 @@ export class RecordingSink implements FrameSink {
   }
 
   #start(streamId: string): Recording {
-    const { dir, segmentSeconds, layout, timings, log } = this.#options;
+    const { dir, segmentSeconds, layout, timings, log, metrics = NO_SINK_METRICS } = this.#options;
     const pattern = segmentPattern(dir, streamId, new Date());
     const muxerArgs = [
       // A key frame every segment, or the muxer cannot cut there.
@@ -107,7 +111,11 @@ export class RecordingSink implements FrameSink {
       timing: () => timings(streamId),
       muxerArgs,
       capacity: CAPACITY,
-      onFailure: (error) => log.error(`recording of ${streamId} failed; it stops until the stream starts again`, { error: error.message }),
+      onFailure: (error) => {
+        metrics.recordingFailed(streamId);
+        log.error(`recording of ${streamId} failed; it stops until the stream starts again`, { error: error.message });
+      },
+      onDropped: (count, reason) => metrics.recordingDropped(streamId, count, reason),
     });
     log.info(`recording ${streamId} to ${pattern}`);
     return { queue, pattern };

@@ -4,13 +4,12 @@
  * inside an outage is part of `reconnecting`), and `reconnecting` once per outage however many
  * attempts it takes. URLs in messages are redacted, as on the dashboard.
  */
-import { streamStateUpdate, type StreamStateUpdate } from '../server/index.js';
+import { streamStateUpdate, type StreamStateEvent, type StreamStateUpdate } from '../server/index.js';
 import { redactUrlsInText } from '../server/redact.js';
-import type { SourceStateEvent } from '../stream/index.js';
 
 export type StateReport = { stream: string; at: string } & StreamStateUpdate;
 
-export function stateReport(event: SourceStateEvent): StateReport {
+export function stateReport(event: StreamStateEvent): StateReport {
   const update = streamStateUpdate(event);
   return {
     stream: event.sourceId,
@@ -22,9 +21,9 @@ export function stateReport(event: SourceStateEvent): StateReport {
 
 /** Remembers each stream's last told state; `isChange` says whether an event is news. */
 export class StateChanges {
-  readonly #last = new Map<string, SourceStateEvent['state']>();
+  readonly #last = new Map<string, StreamStateEvent['state']>();
 
-  isChange(event: SourceStateEvent): boolean {
+  isChange(event: StreamStateEvent): boolean {
     const last = this.#last.get(event.sourceId);
     if (event.state === 'starting' && event.attempt > 0) return false;
     if (event.state === last && event.state !== 'error') return false;
@@ -33,7 +32,7 @@ export class StateChanges {
   }
 
   /** The stream's last told state, if any. */
-  last(streamId: string): SourceStateEvent['state'] | undefined {
+  last(streamId: string): StreamStateEvent['state'] | undefined {
     return this.#last.get(streamId);
   }
 }

@@ -1,6 +1,7 @@
 /** What every output of the frame flow implements. */
 import type { FrameInference, StageTimings } from '../model/index.js';
-import type { Frame, SourceStateEvent } from '../stream/index.js';
+import type { StreamStateEvent } from '../server/stream-state.js';
+import type { Frame } from '../stream/index.js';
 
 /**
  * One output of the frame flow: the dashboard server, a JSONL file, a progress bar, and later
@@ -17,8 +18,8 @@ export interface FrameSink {
   batch?(size: number, timings: StageTimings): void;
   /** A live stream dropped `count` stale frames before any was processed. */
   dropped?(streamId: string, count: number): void;
-  /** A source changed state (running, reconnecting, ended, error). */
-  state?(event: SourceStateEvent): void;
+  /** A stream changed state (running, reconnecting, ended, error), or failed to open. */
+  state?(event: StreamStateEvent): void;
   /**
    * For a sink that must lose no frame of a replay and can fall behind (a video encoder):
    * undefined while it can take more, else a promise that resolves once it can. The replay role

@@ -9,7 +9,8 @@ import type { WebhookConfig } from '../config/index.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import type { Logger } from '../log/logger.js';
 import { reportedPrediction, type FrameInference } from '../model/index.js';
-import type { Frame, SourceStateEvent } from '../stream/index.js';
+import type { StreamStateEvent } from '../server/index.js';
+import type { Frame } from '../stream/index.js';
 import { ChangeGate } from './change-gate.js';
 import { labelReport } from './label-report.js';
 import type { SinkMetrics } from './sink-metrics.js';
@@ -59,7 +60,7 @@ export class WebhookSink implements FrameSink {
     });
   }
 
-  state(event: SourceStateEvent): void {
+  state(event: StreamStateEvent): void {
     // A stream that is over starts afresh if it comes back (streams come and go at run time).
     if (event.state === 'ended' || event.state === 'error') this.#labels.forget(event.sourceId);
     if (!this.#hook.on.includes('state') || !this.#states.isChange(event)) return;

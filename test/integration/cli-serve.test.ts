@@ -53,3 +53,16 @@ test('/healthz, /readyz and /metrics answer', () =>
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /decorruptor_frames_processed_total\{stream="cam"\} [1-9]/);
   }));
+
+test('serve --api turns the stream API on (off without it)', async () => {
+  await withServe(SERVE, {}, async (serve) => {
+    const off = await fetch(`${serve.httpUrl}/api/streams`);
+    assert.equal(((await off.json()) as { error: { code: string } }).error.code, 'API_DISABLED');
+  });
+  await withServe([...SERVE, '--api'], {}, async (serve) => {
+    // Loopback host, no token: the API answers loopback requests.
+    const on = await fetch(`${serve.httpUrl}/api/streams`);
+    assert.equal(on.status, 200);
+    assert.deepEqual(((await on.json()) as { streams: Array<{ id: string }> }).streams.map((s) => s.id), ['cam']);
+  });
+});

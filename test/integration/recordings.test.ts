@@ -6,15 +6,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { utimes, writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { MetricsSnapshot, parsePrometheusText } from '../../src/bench/prometheus.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { startServe } from '../../src/runtime/index.js';
+import { ServiceMetrics } from '../../src/server/index.js';
+import { StreamRegistry } from '../../src/server/stream-registry.js';
+import { RecordingSink } from '../../src/sinks/index.js';
 import { applyRetention, segmentPattern } from '../../src/sinks/segment-retention.js';
 import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
+import { labeled } from '../helpers/sink-inputs.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -88,4 +93,36 @@ test('retention keeps the newest N of each stream and deletes what is older than
   await utimes(files[4]!, old, old);
   assert.deepEqual(await applyRetention(dir, { hours: 2 }), ['cam-2-20250101T000000.000Z-00000.mp4']);
   assert.ok(readdirSync(dir).includes('notes.txt'), 'a file that is not a segment is never deleted');
+});
+
+test('a recording that falls behind drops frames beyond 30 waiting, and one whose encode fails stops: both counted on /metrics', async (t) => {
+  const dir = await tempDir(t, 'recording-drops-');
+  const metrics = new ServiceMetrics(new StreamRegistry(), { defaultMetrics: false });
+  const recordings = await RecordingSink.open({ dir, segmentSeconds: 60, retention: { segments: 5 }, streams: '*', layout: 'overlay', timings: () => ({}), log: silentLogger, metrics });
+  // 40 frames at once: the first goes to the encoder, 30 wait, 9 are dropped, whatever the machine.
+  for (let seq = 0; seq < 40; seq++) {
+    const { frame, inference } = labeled('fast', seq, 'cat');
+    recordings.frame({ ...frame, width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(seq) }, inference);
+  }
+  // A stream whose segments cannot be written (its folder is gone): the encode fails.
+  const gone = await tempDir(t, 'recording-gone-');
+  const broken = await RecordingSink.open({ dir: gone, segmentSeconds: 60, retention: { segments: 5 }, streams: '*', layout: 'overlay', timings: () => ({}), log: silentLogger, metrics });
+  await rm(gone, { recursive: true });
+  const scrape = async () => new MetricsSnapshot(parsePrometheusText((await metrics.exposition()).body));
+  let seq = 0;
+  // A frame each poll, until ffmpeg has given up on the output.
+  await waitFor(
+    async () => {
+      const { frame, inference } = labeled('doomed', seq++, 'dog');
+      broken.frame({ ...frame, width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) }, inference);
+      return (await scrape()).sum('decorruptor_recording_failures_total', { stream: 'doomed' }) > 0;
+    },
+    { what: 'the encode into a missing folder to fail' },
+  );
+  await Promise.all([recordings.close(), broken.close()]);
+  const after = await scrape();
+  assert.equal(after.sum('decorruptor_recording_frames_dropped_total', { stream: 'fast', reason: 'behind' }), 9);
+  assert.equal(after.sum('decorruptor_recording_failures_total', { stream: 'fast' }), 0);
+  assert.equal(after.sum('decorruptor_recording_failures_total', { stream: 'doomed' }), 1);
+  assert.ok(readdirSync(dir).some((name) => name.startsWith('fast-')), 'the stream that kept up still has its segment');
 });

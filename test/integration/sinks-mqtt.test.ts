@@ -125,3 +125,55 @@ test('the last will: a serve process SIGKILLed leaves "offline" on <prefix>/avai
   await serve.cli.kill(); // SIGKILL: no chance to say goodbye; the broker publishes the will
   await subscriber.waitForText('decorruptor/available', 'offline');
 });
+
+test('every stream reaches the sinks: a configured source that fails to open says error on <stream>/state; one added through the stream API runs with its regions and says ended once removed', async (t) => {
+  const broker = await startMosquitto(t);
+  const subscriber = await MqttRecorder.subscribe(t, broker.url, 'decorruptor/#');
+  const token = 'mqtt-stream-api-token-0123';
+  const config = await loadConfig({
+    file: null,
+    env: {},
+    overrides: {
+      logLevel: 'silent',
+      server: { port: 0, auth: { token }, api: { enabled: true } },
+      model: { bundle: FIXTURE_BUNDLE, intraOpThreads: 1 },
+      sources: [
+        { id: 'cam', url: LAVFI, width: 64, height: 48 },
+        { id: 'broken', url: '/nonexistent/clip.mp4' },
+      ],
+      sinks: { mqtt: { url: broker.url } },
+    },
+  });
+  const serving = await startServeInProcess(config, { log: silentLogger });
+  t.after(() => serving.stop());
+  const api = async (method: string, path: string, body?: unknown) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    const res = await fetch(`${serving.url}api/streams${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const lastState = (stream: string) => subscriber.json(`decorruptor/${stream}/state`).at(-1);
+
+  const failed = await subscriber.waitFor(() => lastState('broken')?.['state'] === 'error' && lastState('broken'), 'the failed source on broken/state');
+  assert.equal(failed['code'], 'SOURCE_UNREADABLE');
+  assert.match(String(failed['message']), /broken/);
+
+  const added = await api('POST', '', { id: 'added', url: LAVFI, width: 64, height: 48, regions: [{ id: 'door', x: 0, y: 0, width: 0.5, height: 0.5 }] });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  await subscriber.waitFor(() => lastState('added')?.['state'] === 'running', 'the added stream running on added/state');
+  await subscriber.waitFor(() => subscriber.messagesOn('decorruptor/added/label')[0], "the added stream's label");
+  await subscriber.waitFor(() => subscriber.messagesOn('decorruptor/added.door/label')[0], "the label of the added stream's region");
+  // A region whose stream id is a running stream's is refused before anything opens.
+  assert.equal((await api('POST', '', { id: 'yard.gate', url: LAVFI, width: 64, height: 48 })).status, 201);
+  const clash = await api('POST', '', { id: 'yard', url: LAVFI, regions: [{ id: 'gate', x: 0, y: 0, width: 1, height: 1 }] });
+  assert.equal(clash.status, 409);
+  assert.match((clash.body['error'] as { message: string }).message, /region "gate"/);
+  assert.equal((await api('GET', '/yard')).status, 404, 'nothing of it was added');
+  assert.equal((await api('DELETE', '/yard.gate')).status, 200);
+
+  assert.equal((await api('DELETE', '/added')).status, 200);
+  await subscriber.waitFor(() => lastState('added')?.['state'] === 'ended', 'added/state ended after the DELETE');
+  await subscriber.waitFor(() => lastState('added.door')?.['state'] === 'ended', "the region's stream ended with it");
+  assert.equal((await api('DELETE', '/broken')).status, 200);
+  await subscriber.waitFor(() => lastState('broken')?.['state'] === 'ended', 'broken/state ended once the failed source is removed');
+  assert.equal(lastState('cam')?.['state'], 'running', 'the configured stream runs on');
+});

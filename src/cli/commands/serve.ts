@@ -26,6 +26,10 @@ CIFAR-10 demo feed.`,
         'the other MQTT settings (topicPrefix, qos, username...) come from sinks.mqtt in the config file, ' +
         'the password best from $DECORRUPTOR_MQTT_PASSWORD (docs/integrations.md)',
     },
+    api: {
+      type: 'boolean',
+      description: 'the stream API: add and remove streams at run time over HTTP (/api/streams, under server.auth.token; docs/api.md); server.api.enabled',
+    },
     'log-level': LOG_LEVEL,
   },
 });
@@ -48,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       logLevel: values['log-level'],
       smoothing: values.smoothing,
       motionGate: values['motion-gate'],
-      server: { host: values.host, port: values.port },
+      server: { host: values.host, port: values.port, ...(values.api ? { api: { enabled: true } } : {}) },
       model: { bundle: values.bundle, editor: values.editor, steps: values.steps },
       sources: sourceOverrides(values.source, values.corrupt),
       sinks: values.mqtt === undefined ? undefined : { mqtt: { url: values.mqtt } },
