@@ -1,16 +1,21 @@
 /**
  * The one connection a role holds to the broker. It reconnects forever (a broker restart or a
  * network cut is an outage to ride out, never a reason to exit), waits for the broker on first
- * connect too (a compose file may start the roles first), and says whether it is connected now,
- * which the live publishers and the gateway's /readyz read.
+ * connect too (a compose file may start the roles first; why it cannot connect is logged, a
+ * certificate the CA does not vouch for included), and says whether it is connected now, which the
+ * live publishers and the gateway's /readyz read. Credentials the broker refuses are a
+ * configuration error: no retry fixes them.
  *
  *   const broker = await BrokerConnection.connect({ url: 'nats://127.0.0.1:4222', name: 'worker', log });
  *   broker.onReconnect(() => ensureTopology(broker));   // memory streams do not survive a restart
  *   await broker.close();
  */
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { AuthorizationError, connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { ConfigError } from '../config/errors.js';
 import type { Logger } from '../log/logger.js';
+import { redactUrl } from '../server/redact.js';
+import type { BrokerSecurity } from './security.js';
 
 export interface BrokerConnectionOptions {
   /** nats://host:port, or several separated by commas. */
@@ -20,12 +25,15 @@ export interface BrokerConnectionOptions {
   log: Logger;
   /** Milliseconds between reconnect attempts; default 500 (an outage costs at most this much extra). */
   reconnectTimeWaitMs?: number;
+  /** Credentials and TLS (brokerSecurity turns the `cluster` settings into these); default: none. */
+  security?: BrokerSecurity;
 }
 
 export class BrokerConnection {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** The broker URL as logs and /readyz show it: a password in it is redacted. */
   readonly url: string;
   readonly #log: Logger;
   readonly #reconnectHandlers = new Set<() => void>();
@@ -42,22 +50,34 @@ export class BrokerConnection {
     void this.#watchStatus();
   }
 
-  /** Resolves once connected (it keeps trying while the broker is away). */
+  /**
+   * Resolves once connected (it keeps trying while the broker is away or refuses the TLS handshake).
+   * @throws ConfigError naming `cluster.auth` when the broker refuses the credentials.
+   */
   static async connect(options: BrokerConnectionOptions): Promise<BrokerConnection> {
-    const { url, name, log } = options;
-    const servers = url.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const { name, log } = options;
+    const servers = options.url.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const url = servers.map(redactUrl).join(',');
+    const reconnectTimeWait = options.reconnectTimeWaitMs ?? 500;
     log.info(`broker: connecting to ${url}`);
-    const nc = await connect({
-      servers,
-      name,
-      maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
-      reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
-      reconnectJitter: 100,
-      // A dead broker is noticed within ~10 s even when TCP says nothing (a cut cable).
-      pingInterval: 5_000,
-      maxPingOut: 2,
-    });
+    const nc = await connectOnceUp(
+      {
+        servers,
+        name,
+        ...options.security,
+        maxReconnectAttempts: -1,
+        // A broker that wants a client certificate this role lacks never answers the handshake.
+        timeout: 5_000,
+        reconnectTimeWait,
+        reconnectJitter: 100,
+        // A dead broker is noticed within ~10 s even when TCP says nothing (a cut cable).
+        pingInterval: 5_000,
+        maxPingOut: 2,
+      },
+      url,
+      reconnectTimeWait,
+      log,
+    );
     try {
       const jsm = await jetstreamManager(nc);
       log.info(`broker: connected to ${nc.getServer()}`);
@@ -109,5 +129,26 @@ export class BrokerConnection {
     this.#connected = connected;
     say();
     for (const handler of this.#changeHandlers) handler(connected);
+  }
+}
+
+/**
+ * The first connection, tried until the broker answers. Not nats.js's waitOnFirstConnect: that
+ * retries in silence, and a role whose TLS settings the broker rejects would wait without a word.
+ */
+async function connectOnceUp(options: ConnectionOptions, url: string, retryMs: number, log: Logger): Promise<NatsConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(options);
+    } catch (error) {
+      if (error instanceof AuthorizationError) {
+        throw ConfigError.invalid([{ path: 'cluster.auth', message: `the broker at ${url} refused the credentials (${error.message})`, origin: 'the broker' }], undefined);
+      }
+      const why = [(error as { code?: string }).code, (error as Error).message].filter((part) => typeof part === 'string' && part !== '').join(': ');
+      // The first failure is news; the ones after it while the broker stays away are not.
+      if (attempt === 1) log.warn(`broker: cannot connect to ${url} (${why}); trying again every ${retryMs} ms`);
+      else log.debug(`broker: still cannot connect to ${url}`, { attempt, error: why });
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
   }
 }

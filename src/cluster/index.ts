@@ -9,6 +9,7 @@
  * Names of subjects, streams and consumers: subjects.ts (and docs/distributed.md).
  */
 export { BrokerConnection, type BrokerConnectionOptions } from './connection.js';
+export { brokerSecurity, type BrokerSecurity } from './security.js';
 export { ensureTopology, streamConfigs, consumerConfigs, type TopologySettings } from './topology.js';
 export { SUBJECTS, STREAMS, CONSUMERS, STREAM_STATES_BUCKET, MAX_DELIVERIES_ADVISORY, uniqueToken } from './subjects.js';
 export { encodeFrame, decodeFrame, encodeResult, decodeResult, BrokerMessageError, type DecodedFrame, type DecodedResult, type FrameOrigin } from './codec.js';

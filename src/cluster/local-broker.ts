@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,8 +32,19 @@ export interface LocalBroker {
 
 const READY_TIMEOUT_MS = 15_000;
 
-export async function startLocalBroker(): Promise<LocalBroker> {
+export interface LocalBrokerOptions {
+  /** nats-server configuration text (an `authorization` or `tls` block...); the flags above it still apply. */
+  config?: string;
+}
+
+export async function startLocalBroker(options: LocalBrokerOptions = {}): Promise<LocalBroker> {
   const storeDir = await mkdtemp(join(tmpdir(), 'nats-store-'));
+  const configArgs: string[] = [];
+  if (options.config !== undefined) {
+    const file = join(storeDir, 'nats-server.conf');
+    await writeFile(file, options.config);
+    configArgs.push('-c', file);
+  }
   let port = -1;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -43,7 +54,7 @@ export async function startLocalBroker(): Promise<LocalBroker> {
   const start = async () => {
     if (isRunning()) throw new Error('nats-server is already running');
     log = '';
-    const proc = spawn(natsServerPath(), ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(natsServerPath(), [...configArgs, '-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     exited = new Promise((resolve) => proc.once('close', () => resolve()));
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 /** What every broker role does first: find the broker's URL in the config, connect, and keep the topology in place. */
 import { ConfigError, type Config } from '../config/index.js';
-import { BrokerConnection, ensureTopology, uniqueToken } from '../cluster/index.js';
+import { BrokerConnection, brokerSecurity, ensureTopology, uniqueToken } from '../cluster/index.js';
 import type { Logger } from '../log/logger.js';
 
 export interface OpenedBroker {
@@ -19,8 +19,9 @@ export async function openBroker(config: Pick<Config, 'cluster'>, role: string, 
   if (url === undefined) {
     throw ConfigError.invalid([{ path: 'cluster.url', message: `'${role}' needs a broker: give --nats URL, DECORRUPTOR_NATS_URL or cluster.url`, origin: 'the command line' }], undefined);
   }
+  const security = await brokerSecurity(config.cluster);
   const instance = uniqueToken(`${role}-`);
-  const broker = await BrokerConnection.connect({ url, name: `decorruptor ${instance}`, log });
+  const broker = await BrokerConnection.connect({ url, name: `decorruptor ${instance}`, log, security });
   try {
     await ensureTopology(broker.jsm, config.cluster, log);
   } catch (error) {

@@ -26,3 +26,26 @@ test("a broker role without a URL fails with a ConfigError naming cluster.url (e
   const config = await loadConfig({ file: undefined, env: {} });
   await assert.rejects(openBroker(config, 'worker', silentLogger), (error: unknown) => error instanceof ConfigError && /cluster\.url: 'worker' needs a broker/.test(error.message));
 });
+
+test('cluster.auth and cluster.tls come from the environment; half a pair is refused naming the missing field, without echoing a secret', async () => {
+  const config = await loadConfig({
+    file: undefined,
+    env: { DECORRUPTOR_NATS_USER: 'ingest', DECORRUPTOR_NATS_PASSWORD: 'pw-0123', DECORRUPTOR_NATS_TLS_CA: '/etc/ca.pem' },
+  });
+  assert.deepEqual(config.cluster.auth, { user: 'ingest', password: 'pw-0123' });
+  assert.deepEqual(config.cluster.tls, { ca: '/etc/ca.pem' });
+  assert.equal((await loadConfig({ file: undefined, env: {} })).cluster.tls, undefined, 'no TLS unless asked');
+
+  const refused = async (cluster: Record<string, unknown>, pattern: RegExp) =>
+    assert.rejects(loadConfig({ file: undefined, env: {}, overrides: { cluster } as never }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, pattern);
+      assert.doesNotMatch(error.message, /sekrit-value/);
+      return true;
+    });
+  await refused({ auth: { password: 'sekrit-value' } }, /cluster\.auth\.user: a password needs its user/);
+  await refused({ auth: { user: 'ingest' } }, /cluster\.auth\.password: a user needs its password/);
+  await refused({ auth: { user: 'ingest', password: 'sekrit-value', token: 'sekrit-value' } }, /cluster\.auth\.user: give a token or a user and password, not both/);
+  await refused({ tls: { cert: '/etc/client.pem' } }, /cluster\.tls\.key: a client certificate needs its key/);
+  await refused({ url: 'nats://user:sekrit-value@broker:4222' }, /cluster\.url: .*cluster\.auth/);
+});
