@@ -6,6 +6,9 @@
  * it) and the edited image as a JPEG of its own; the pixels themselves stay on the worker, so a
  * decoded result's `frame.data` is empty.
  *
+ * A result also carries the frame's 16x16 grey thumbnail (256 bytes, base64): what label smoothing
+ * needs to see a scene cut where the results meet (the gateway), without the frame's pixels.
+ *
  * Times cross machines as epoch milliseconds (`capturedAt`); inside a process a Frame keeps
  * performance.now() time, so both ends convert through performance.timeOrigin (latency across
  * machines is then as good as their clocks: run NTP).
@@ -64,6 +67,8 @@ const resultHeaderSchema = frameHeaderSchema.extend({
     distribution: z.array(z.number()).optional(),
   }),
   edited: z.object({ jpegBytes: z.int().min(1), width: z.int().positive(), height: z.int().positive() }).nullable(),
+  /** The grey thumbnail, one byte a value (the [0, 1] values times 255), base64. */
+  thumbnail: z.base64().optional(),
 });
 
 type FrameHeader = z.infer<typeof frameHeaderSchema>;
@@ -82,6 +87,8 @@ export interface DecodedResult {
   inference: FrameInference;
   images: { source: EncodedImage; edited: EncodedImage | null };
   origin: FrameOrigin & { worker: string };
+  /** The frame's grey thumbnail as the worker took it (values in [0, 1], to 1/255). */
+  thumbnail?: Float32Array;
 }
 
 const NO_PIXELS = new Uint8Array(0);
@@ -107,6 +114,7 @@ export function encodeResult(
   worker: string,
   inference: FrameInference,
   images: { source: Uint8Array; edited: EncodedImage | null },
+  thumbnail?: Float32Array,
 ): Uint8Array {
   const { editedImage: _pixels, distribution, ...predictions } = inference;
   const header = {
@@ -114,6 +122,7 @@ export function encodeResult(
     worker,
     inference: { ...predictions, distribution: Array.from(distribution ?? []) },
     edited: images.edited === null ? null : { jpegBytes: images.edited.data.byteLength, width: images.edited.width, height: images.edited.height },
+    ...(thumbnail === undefined ? {} : { thumbnail: Buffer.from(Uint8Array.from(thumbnail, (v) => Math.round(v * 255))).toString('base64') }),
   };
   return envelope(header, images.edited === null ? [images.source] : [images.source, images.edited.data]);
 }
@@ -133,6 +142,7 @@ export function decodeResult(message: Uint8Array): DecodedResult {
       edited: edited === null || parsed.edited === null ? null : { data: edited, width: parsed.edited.width, height: parsed.edited.height },
     },
     origin: { ...originOf(parsed), worker: parsed.worker },
+    ...(parsed.thumbnail === undefined ? {} : { thumbnail: Float32Array.from(Buffer.from(parsed.thumbnail, 'base64'), (v) => v / 255) }),
   };
 }
 

@@ -4,8 +4,9 @@
  * worker.ts, gateway.ts, cluster-replay.ts):
  *   ingest:  FramePublisher (a stream's frames -> the broker), StreamStateBoard, corruption requests
  *   worker:  FrameFeed -> BrokerStreams (one FlowSource per stream) -> FrameFlow -> BrokerResultSink
- *   gateway: subscribeResults (-> DashboardServer), watchStreamStates, WorkerRoster, requestCorruption
- *   run:     FramePublisher (replay) + ReplayCollector (results in order, each once)
+ *   gateway: subscribeResults (ResultOrder: each stream in seq order) -> ResultOutputs (smoothing,
+ *            sinks) and DashboardServer; watchStreamStates (-> BoardStates), WorkerRoster, requestCorruption
+ *   run:     FramePublisher (replay) + ReplayCollector (results in order, each once) -> ResultOutputs
  * Names of subjects, streams and consumers: subjects.ts (and docs/distributed.md).
  */
 export { BrokerConnection, type BrokerConnectionOptions } from './connection.js';
@@ -21,5 +22,9 @@ export { StreamStateBoard, watchStreamStates, type StreamStateRecord } from './s
 export { serveCorruptionRequests, requestCorruption } from './corruption-control.js';
 export { startHeartbeat, WorkerRoster, HEARTBEAT_MS } from './worker-heartbeat.js';
 export { LiveSequence } from './live-sequence.js';
-export { subscribeResults, type ResultFeedHandlers } from './result-feed.js';
+export { subscribeResults, END_QUIET_MS, type ResultFeed, type ResultFeedHandlers } from './result-feed.js';
+export { SettledEnds } from './settled-ends.js';
+export { ResultOrder, type ResultOrderOptions } from './result-order.js';
 export { ReplayCollector, type CollectorCounts } from './replay-collector.js';
+export { ResultOutputs, type PictureNeeds, type ResultOutputsOptions } from './result-outputs.js';
+export { BoardStates } from './board-states.js';

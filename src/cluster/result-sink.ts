@@ -7,6 +7,7 @@
  * frame() returns at once; at most `maxPending` results are being encoded and published at a time
  * (beyond that a live result is dropped and a replayed frame nak'ed, both counted).
  */
+import { greyThumbnail } from '../image/index.js';
 import type { Logger } from '../log/logger.js';
 import type { FrameInference } from '../model/types.js';
 import { editedJpegQuality, encodeJpeg } from '../server/index.js';
@@ -69,7 +70,9 @@ export class BrokerResultSink implements FrameSink {
     const { broker, worker, jpegQuality, log } = this.#options;
     try {
       const edited = inference.editedImage === null ? null : await encodeJpeg(inference.editedImage, editedJpegQuality(jpegQuality));
-      const payload = encodeResult(frame, delivery.origin, worker, inference, { source: delivery.jpeg, edited });
+      // Taken here, where the pixels are: the gateway's label smoothing sees scene cuts by it.
+      const thumbnail = frame.data.byteLength > 0 ? greyThumbnail(frame) : undefined;
+      const payload = encodeResult(frame, delivery.origin, worker, inference, { source: delivery.jpeg, edited }, thumbnail);
       const { job } = delivery.origin;
       if (job === undefined) {
         if (!broker.connected) return this.#failed(delivery);

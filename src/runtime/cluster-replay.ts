@@ -3,21 +3,25 @@
  * is the file's ingest and the reader of its results; the workers do the inference. Lossless: every
  * frame is stored on the REPLAY work queue (the publisher waits while it is full), each is acked by
  * a worker only once its result is stored, a frame whose worker died is redelivered after ack_wait,
- * and the ReplayCollector writes each frame's result once, in order.
+ * and the ReplayCollector hands each frame's result on once, in order: label smoothing runs there
+ * (as in `run`), then the JSONL and any MQTT or webhook sinks. The source's end reaches the sinks
+ * after its last result.
  *
  *   const replaying = await startClusterReplay(config, { log });
  *   const { summary, counts } = await replaying.done;
  */
 import type { Config } from '../config/index.js';
-import { FramePublisher, ReplayCollector, uniqueToken, WorkerRoster, type BrokerConnection, type CollectorCounts } from '../cluster/index.js';
+import { FramePublisher, ReplayCollector, ResultOutputs, uniqueToken, WorkerRoster, type BrokerConnection, type CollectorCounts } from '../cluster/index.js';
 import { STREAMS, SUBJECTS } from '../cluster/subjects.js';
 import { ConfiguredStream } from '../flow/configured-stream.js';
 import type { Logger } from '../log/logger.js';
-import { closeSinks, fanOut, JsonlSink, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
+import type { StreamStateEvent } from '../server/index.js';
+import { closeSinks, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
 import type { SourceError } from '../stream/index.js';
 import { openBroker } from './broker.js';
 import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
+import { configuredSinks, pictureNeeds } from './sinks.js';
 
 export interface ClusterReplayOptions {
   log: Logger;
@@ -48,12 +52,12 @@ export async function startClusterReplay(config: Config, options: ClusterReplayO
   logFfmpeg(log);
   const [sourceConfig] = config.sources;
   if (config.sources.length !== 1) throw new Error(`replay runs exactly one source, got ${config.sources.length}`);
-  const { jsonl, ...others } = config.sinks;
-  const ignored = Object.entries(others).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0));
-  if (ignored.length > 0) log.warn(`run --nats writes the JSONL only: results come back as JPEGs, not pixels; ignoring sinks.${ignored.map(([k]) => k).join(', sinks.')}`);
+  const { annotatedVideo, recordings, ...wanted } = config.sinks;
+  const ignored = Object.entries({ annotatedVideo, recordings }).filter(([, value]) => value !== undefined);
+  if (ignored.length > 0) log.warn(`run --nats: results come back as JPEGs at the model's input size, no video to annotate; ignoring sinks.${ignored.map(([k]) => k).join(', sinks.')}`);
 
-  // The output first: a bad path is reported before anything waits on the broker.
-  const sinks: FrameSink[] = jsonl ? [await JsonlSink.open(jsonl.path)] : [];
+  // The outputs first: a bad path is reported before anything waits on the broker.
+  const sinks = await configuredSinks({ sinks: wanted }, { log });
   const { broker, instance } = await openBroker(config, 'run', log).catch(async (error: unknown) => {
     await closeSinks(sinks).catch(() => {});
     throw error;
@@ -76,8 +80,10 @@ export async function startClusterReplay(config: Config, options: ClusterReplayO
     const job = uniqueToken('r');
     const summary = new RunSummarySink();
     const allSinks = [summary, ...sinks, ...(options.extraSinks ?? [])];
-    const out = fanOut(allSinks, log);
-    const collector = await ReplayCollector.start({ broker, job, log, deliver: ({ frame, inference }) => out.frame(frame, inference) });
+    const outputs = new ResultOutputs({ sinks: allSinks, smoothing: config.smoothing, pictures: pictureNeeds(wanted), log });
+    const labels = model['labels'];
+    if (Array.isArray(labels)) outputs.setLabels(labels as string[]);
+    const collector = await ReplayCollector.start({ broker, job, log, deliver: (result) => void outputs.result(result) });
     const publisher = FramePublisher.start({
       stream,
       broker,
@@ -87,8 +93,12 @@ export async function startClusterReplay(config: Config, options: ClusterReplayO
       onStored: (frame) => collector.expect(frame.streamId, frame.seq),
     });
     let sourceError: SourceError | undefined;
+    // The end waits for the last result (below): the sinks hear it after every frame.
+    let end: StreamStateEvent | undefined;
     stream.source.states$.subscribe((event) => {
       if (event.state === 'error') sourceError = event.error;
+      if (event.state === 'ended' || event.state === 'error') end = event;
+      else outputs.state(event);
     });
     stream.source.start();
     log.info(`run ${job}: replaying ${sourceConfig.url} through the workers on ${broker.url}`);
@@ -98,6 +108,8 @@ export async function startClusterReplay(config: Config, options: ClusterReplayO
       await stream.source.stop();
       publisher.stop();
       await collector.stop();
+      if (end) outputs.state(end);
+      await outputs.flush();
       try {
         await closeSinks(allSinks);
       } finally {

@@ -6,20 +6,29 @@
  * from the workers' heartbeats. Any number of gateways may run; each shows everything.
  * /readyz says 503 BROKER_UNAVAILABLE while the broker is away and NO_WORKER while no worker is heard.
  *
+ * The gateway is where all of a stream's results meet, put in seq order (ResultOrder): it runs
+ * label smoothing (`smoothing`) and the configured sinks (MQTT, webhooks, JSONL, recordings),
+ * which hear the board's states as `serve`'s sinks hear their sources. Give the sinks to one
+ * gateway only, or each publishes everything.
+ *
  *   const gateway = await startGateway(config, { log });
  *   console.log(gateway.url);
  */
 import type { Config } from '../config/index.js';
-import { requestCorruption, subscribeResults, watchStreamStates, WorkerRoster } from '../cluster/index.js';
+import { BoardStates, END_QUIET_MS, requestCorruption, ResultOutputs, SettledEnds, subscribeResults, watchStreamStates, WorkerRoster } from '../cluster/index.js';
 import { CORRUPTION_TYPES } from '../corrupt/index.js';
 import type { Logger } from '../log/logger.js';
 import { DashboardServer } from '../server/index.js';
+import { closeSinks, type FrameSink } from '../sinks/index.js';
 import { openBroker } from './broker.js';
 import { once, type RoleHandle } from './role.js';
+import { configuredSinks, pictureNeeds } from './sinks.js';
 import { version } from './version.js';
 
 export interface GatewayOptions {
   log: Logger;
+  /** Sinks beyond the configured ones (e.g. a test's probe). */
+  extraSinks?: readonly FrameSink[];
 }
 
 export interface GatewayHandle extends RoleHandle {
@@ -49,25 +58,54 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       return undefined;
     },
   });
+  const configured = await gatewaySinks(config, server, log).catch(async (error: unknown) => {
+    await server.close();
+    await broker.close();
+    throw error;
+  });
+  const sinks = [...configured, ...(options.extraSinks ?? [])];
+  const outputs = new ResultOutputs({ sinks, smoothing: config.smoothing, pictures: pictureNeeds(config.sinks), log });
   // The models are the workers'; whether one answers is the readiness check above.
   server.setModelReady(true);
-  roster = new WorkerRoster(broker, (model) => server.setInfo({ labels: Array.isArray(model['labels']) ? (model['labels'] as string[]) : [], model }));
-  const stopWatching = watchStreamStates(
-    broker,
-    {
-      update: ({ id, url, corruption, state, code, message, attempt }) => {
-        server.addStream({ id, ...(url === undefined ? {} : { url }), ...(corruption === undefined ? {} : { corruption }) });
-        server.setStreamState(id, { state, ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }), ...(attempt === undefined ? {} : { attempt }) });
-      },
-      remove: (id) => server.removeStream(id),
-    },
-    log,
-  );
+  roster = new WorkerRoster(broker, (model) => {
+    const labels = Array.isArray(model['labels']) ? (model['labels'] as string[]) : [];
+    server.setInfo({ labels, model });
+    outputs.setLabels(labels);
+  });
+  const boardStates = new BoardStates();
+  const ends = new SettledEnds(END_QUIET_MS, (event) => outputs.state(event));
   const results = subscribeResults(
     broker,
     {
-      result: ({ frame, inference, images }) => void server.publishFrame(frame, inference, images),
-      dropped: (streamId, count) => server.metrics.framesDropped(streamId, count),
+      result: (result) => {
+        ends.result(result.frame.streamId);
+        const shown = outputs.result(result);
+        void server.publishFrame(shown.frame, shown.inference, shown.images);
+      },
+      dropped: (streamId, count) => {
+        server.metrics.framesDropped(streamId, count);
+        outputs.dropped(streamId, count);
+      },
+    },
+    log,
+    { maxWaiting: config.cluster.replay.maxAckPending },
+  );
+  const stopWatching = watchStreamStates(
+    broker,
+    {
+      update: (record) => {
+        const { id, url, corruption, state, code, message, attempt } = record;
+        server.addStream({ id, ...(url === undefined ? {} : { url }), ...(corruption === undefined ? {} : { corruption }) });
+        server.setStreamState(id, { state, ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }), ...(attempt === undefined ? {} : { attempt }) });
+        const event = boardStates.event(record);
+        if (event) ends.state(event);
+      },
+      remove: (id) => {
+        const event = boardStates.removed(id);
+        if (event) ends.state(event);
+        results.forget(id);
+        server.removeStream(id);
+      },
     },
     log,
   );
@@ -75,6 +113,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     results.unsubscribe();
     stopWatching();
     roster?.close();
+    ends.close();
+    await outputs.flush();
+    // A sink that cannot flush is reported; the server and the connection are closed all the same.
+    await closeSinks(sinks).catch((error: unknown) => log.error('a sink failed to close', { error: (error as Error).message }));
     await server.close();
     await broker.close();
   });
@@ -98,3 +140,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     throw error;
   }
 }
+
+/** The configured sinks a gateway runs: all but the annotated video, which is `run`'s (one replayed file). */
+async function gatewaySinks(config: Config, server: DashboardServer, log: Logger): Promise<FrameSink[]> {
+  const { annotatedVideo, ...sinks } = config.sinks;
+  if (annotatedVideo) log.warn('gateway: sinks.annotatedVideo is for `run`; ignored (sinks.recordings records live streams)');
+  const opened = await configuredSinks({ sinks }, { log, metrics: server.metrics });
+  if (opened.length > 0) log.info(`gateway: runs the sinks ${opened.map((sink) => sink.name).join(', ')}; give them to one gateway only, or each publishes everything`);
+  return opened;
+}
+

@@ -88,7 +88,8 @@ export async function startIngest(config: Config, options: IngestOptions): Promi
       await Promise.all(streams.map((stream) => stream.source.stop()));
       publishers.forEach((publisher) => publisher.stop());
       controls.forEach((subscription) => subscription.unsubscribe());
-      await Promise.all(streams.map((stream) => board.remove(stream.source.id)));
+      // Its sources that failed to open too: a stopped ingest leaves nothing of its own on the board.
+      await Promise.all(sources.map((source) => board.remove(source.id)));
       await broker.close();
     });
     const done = (async () => {

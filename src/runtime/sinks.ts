@@ -1,4 +1,5 @@
 /** The sinks the configuration's `sinks` section asks for, in a fixed order, each opened and ready. */
+import type { PictureNeeds } from '../cluster/result-outputs.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import { AnnotatedVideoSink, JsonlSink, MqttSink, NO_SINK_METRICS, RecordingSink, WebhookSink, type FrameSink, type SinkMetrics, type StreamTimings } from '../sinks/index.js';
@@ -24,4 +25,12 @@ export async function configuredSinks(config: Pick<Config, 'sinks'>, { log, metr
   if (annotatedVideo) sinks.push(await AnnotatedVideoSink.open({ ...annotatedVideo, timings, log }));
   if (recordings) sinks.push(await RecordingSink.open({ ...recordings, retention: { segments: recordings.retentionSegments, hours: recordings.retentionHours }, timings, log, metrics }));
   return sinks;
+}
+
+/** Where results arrive as JPEGs (the gateway, `run --nats`): which of them the sinks need pixels of. */
+export function pictureNeeds({ mqtt, webhooks = [], recordings }: Config['sinks']): PictureNeeds {
+  return {
+    snapshots: mqtt !== undefined || webhooks.some((hook) => hook.includeSnapshot),
+    recorded: (streamId) => recordings !== undefined && (recordings.streams === '*' || recordings.streams.includes(streamId)),
+  };
 }

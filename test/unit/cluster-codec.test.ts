@@ -57,6 +57,14 @@ test('a result carries the predictions, timings, distribution, both JPEGs and th
   const noEdit = decodeResult(encodeResult(frame, { ingest: 'i' }, 'w', { ...inference, edited: null, editedImage: null }, { source: jpeg, edited: null }));
   assert.equal(noEdit.images.edited, null);
   assert.equal(noEdit.inference.edited, null);
+  assert.equal(noEdit.thumbnail, undefined, 'no thumbnail unless the worker sent one');
+});
+
+test("a result carries the frame's grey thumbnail to within 1/255, for the gateway's scene cuts", () => {
+  const thumbnail = Float32Array.from({ length: 256 }, (_, i) => i / 255 + 0.001);
+  const decoded = decodeResult(encodeResult(frame, { ingest: 'i' }, 'w', inference, { source: jpeg, edited: null }, thumbnail));
+  assert.equal(decoded.thumbnail?.length, 256);
+  assert.ok(decoded.thumbnail!.every((v, i) => Math.abs(v - thumbnail[i]!) <= 1 / 510 + 1e-6));
 });
 
 test('a bad message gets BROKER_MESSAGE_INVALID naming what is wrong', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { map } from 'rxjs';
-import { LabelSmoother, smoothLabels, type ProcessedFrame } from '../../src/flow/smoothing/index.js';
+import { LabelSmoother, LabelSmoothing, smoothLabels, type ProcessedFrame } from '../../src/flow/smoothing/index.js';
 import { greyThumbnail, thumbnailDifference } from '../../src/image/index.js';
 import { reportedPrediction, toPrediction } from '../../src/model/ensemble.js';
 import { marbleScheduler, testFrame } from '../helpers/stream-frames.js';
@@ -111,6 +111,17 @@ describe('smoothLabels', () => {
       };
       expectObservable(cold('abc|', values).pipe(stage({ sceneCut: 0.12 }), map(reported))).toBe('abc|', { a: 'cat', b: 'cat', c: 'dog!' });
     });
+  });
+
+  it("a result from elsewhere (no pixels here) cuts by the thumbnail it carries; LabelSmoothing is the same stage, one frame at a time", () => {
+    const flat = (grey: number) => new Float32Array(256).fill(grey);
+    const noPixels = { data: new Uint8Array(0) };
+    const smoothing = new LabelSmoothing({ ...EMA, sceneCut: 0.12, labels: LABELS });
+    const run = (thumbnails: Array<Float32Array | undefined>, labels: string[]) =>
+      labels.map((label, i) => reported(smoothing.apply({ ...processed('far', i, label, 0.8, noPixels), ...(thumbnails[i] ? { thumbnail: thumbnails[i] } : {}) })));
+    assert.deepEqual(run([flat(0.4), flat(0.41), flat(0.9)], ['cat', 'dog', 'dog']), ['cat', 'cat', 'dog!']);
+    smoothing.forget('far');
+    assert.deepEqual(run([undefined, undefined, undefined], ['cat', 'dog', 'dog']), ['cat', 'cat', 'cat'], 'no thumbnail, no pixels: no cut (and no error)');
   });
 
   it('each stream is smoothed on its own', () => {

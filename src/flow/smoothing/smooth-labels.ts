@@ -21,6 +21,11 @@ import { LabelSmoother, type SmoothingOptions } from './label-smoother.js';
 export interface ProcessedFrame {
   frame: Frame;
   inference: FrameInference;
+  /**
+   * The frame's grey thumbnail when it is known already: a result from a worker carries the one
+   * the worker took (the frame's pixels stayed there). Otherwise it is taken from the frame.
+   */
+  thumbnail?: Float32Array;
 }
 
 export interface SmoothLabelsOptions extends SmoothingOptions {
@@ -40,24 +45,48 @@ export function smoothLabels(options: SmoothLabelsOptions): OperatorFunction<Pro
   return (source) =>
     new Observable<ProcessedFrame>((subscriber) => {
       // Per subscription, so that two flows never share a stream's history.
-      const streams = new Map<string, StreamState>();
-      const stateOf = (streamId: string): StreamState => {
-        let state = streams.get(streamId);
-        if (!state) {
-          state = { smoother: options.mode === 'off' ? null : new LabelSmoother(options), thumbnail: null, lastLabel: null };
-          streams.set(streamId, state);
-        }
-        return state;
-      };
-      return source.pipe(map((processed) => smoothOne(processed, stateOf(processed.frame.streamId), options))).subscribe(subscriber);
+      const smoothing = new LabelSmoothing(options);
+      return source.pipe(map((processed) => smoothing.apply(processed))).subscribe(subscriber);
     });
 }
 
-function smoothOne({ frame, inference }: ProcessedFrame, state: StreamState, options: SmoothLabelsOptions): ProcessedFrame {
+/**
+ * The stage's state for many streams, fed one frame at a time and in each stream's own order:
+ * what smoothLabels runs, and what a place that gets results from elsewhere (the gateway, the
+ * reader of a distributed replay) runs where they meet in order.
+ */
+export class LabelSmoothing {
+  readonly #options: SmoothLabelsOptions;
+  readonly #streams = new Map<string, StreamState>();
+
+  constructor(options: SmoothLabelsOptions) {
+    this.#options = options;
+  }
+
+  apply(processed: ProcessedFrame): ProcessedFrame {
+    return smoothOne(processed, this.#stateOf(processed.frame.streamId), this.#options);
+  }
+
+  /** The stream is over: its history goes (one that comes back starts afresh). */
+  forget(streamId: string): void {
+    this.#streams.delete(streamId);
+  }
+
+  #stateOf(streamId: string): StreamState {
+    let state = this.#streams.get(streamId);
+    if (!state) {
+      state = { smoother: this.#options.mode === 'off' ? null : new LabelSmoother(this.#options), thumbnail: null, lastLabel: null };
+      this.#streams.set(streamId, state);
+    }
+    return state;
+  }
+}
+
+function smoothOne({ frame, inference, thumbnail }: ProcessedFrame, state: StreamState, options: SmoothLabelsOptions): ProcessedFrame {
   let smoothed: Prediction | undefined;
   if (state.smoother) {
     // The thumbnail is taken on every frame, so that the frame after a discontinuity has its predecessor.
-    const cut = isSceneCut(frame, state, options.sceneCut);
+    const cut = isSceneCut(thumbnail ?? thumbnailOf(frame, options.sceneCut), state, options.sceneCut);
     if (frame.discontinuity || frame.meta?.sceneStart || cut) state.smoother.reset();
     const { distribution, index } = state.smoother.update(inference.distribution, frame.ptsMs);
     const ranked = toPrediction(distribution, options.labels, inference.ensemble.topk.length);
@@ -69,10 +98,15 @@ function smoothOne({ frame, inference }: ProcessedFrame, state: StreamState, opt
   return { frame, inference: { ...inference, ...(smoothed ? { smoothed } : {}), labelChanged } };
 }
 
-function isSceneCut(frame: Frame, state: StreamState, threshold: number): boolean {
-  if (threshold <= 0) return false;
-  const thumbnail = greyThumbnail(frame);
+/** None when cuts are off, or the frame has no pixels here (a result whose worker sent no thumbnail). */
+function thumbnailOf(frame: Frame, threshold: number): Float32Array | undefined {
+  return threshold > 0 && frame.data.byteLength > 0 ? greyThumbnail(frame) : undefined;
+}
+
+function isSceneCut(thumbnail: Float32Array | undefined, state: StreamState, threshold: number): boolean {
+  if (threshold <= 0 || thumbnail === undefined) return false;
   const previous = state.thumbnail;
   state.thumbnail = thumbnail;
-  return previous !== null && thumbnailDifference(previous, thumbnail) > threshold;
+  // Thumbnails of another size (a worker of another version) cannot be compared: no cut.
+  return previous !== null && previous.length === thumbnail.length && thumbnailDifference(previous, thumbnail) > threshold;
 }
