@@ -34,6 +34,16 @@ export const SOURCES = {
   corrupt: { type: 'string', value: 'SPEC', description: "corrupt the --source feeds: 'fog:4', 'cycle' or 'cycle:3'" },
 } as const satisfies Record<string, StringOption>;
 
+/** serve and gateway (where the scale-out setup runs its sinks): `--mqtt URL` turns the MQTT sink on. */
+export const MQTT = {
+  type: 'string',
+  value: 'URL',
+  description:
+    'publish labels, episodes, snapshots, states and stats to an MQTT broker: mqtt://host:1883 or mqtts://host:8883 (TLS); ' +
+    'the other MQTT settings (topicPrefix, qos, username...) come from sinks.mqtt in the config file, ' +
+    'the password best from $DECORRUPTOR_MQTT_PASSWORD (docs/integrations.md)',
+} satisfies StringOption;
+
 /** serve and gateway: where the HTTP server listens. */
 export const LISTEN = {
   host: { type: 'string', value: 'HOST', description: 'listen address', defaultText: '127.0.0.1' },

@@ -56,6 +56,8 @@ export async function startClusterReplay(config: Config, options: ClusterReplayO
   const ignored = Object.entries({ annotatedVideo, recordings }).filter(([, value]) => value !== undefined);
   if (ignored.length > 0) log.warn(`run --nats: results come back as JPEGs at the model's input size, no video to annotate; ignoring sinks.${ignored.map(([k]) => k).join(', sinks.')}`);
 
+  // Each frame may go to any worker, and a worker sees no stream whole: nothing to gate on.
+  if (config.motionGate.enabled === true) log.warn('run --nats: motion gating does not run through the broker; every frame is inferred');
   // The outputs first: a bad path is reported before anything waits on the broker.
   const sinks = await configuredSinks({ sinks: wanted }, { log });
   const { broker, instance } = await openBroker(config, 'run', log).catch(async (error: unknown) => {

@@ -50,7 +50,7 @@ test('user and password from the environment; the password never reaches a log l
   const nats = await startNatsServer({ config: 'authorization { user: "decorruptor", password: "pw-never-logged-42" }\n' });
   t.after(() => nats.dispose());
   const lines: string[] = [];
-  const log = createLogger('debug', (line) => void lines.push(line));
+  const log = createLogger('debug', { write: (line) => void lines.push(line) });
   const config = await loadConfig({ file: undefined, env: { DECORRUPTOR_NATS_URL: nats.url, DECORRUPTOR_NATS_USER: 'decorruptor', DECORRUPTOR_NATS_PASSWORD: 'pw-never-logged-42' } });
   const { broker } = await openBroker(config, 'worker', log);
   try {

@@ -3,15 +3,24 @@ import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../log/logger.js';
 import { startGateway, untilDoneOrSignal } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
-import { LISTEN, LOG_LEVEL, NATS, ROLE_CONFIG } from '../shared-options.js';
+import { LISTEN, LOG_LEVEL, MQTT, NATS, ROLE_CONFIG, smoothingOption } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
   name: 'gateway',
   usage: 'decorruptor gateway --nats URL [options]',
   about: `Serves the dashboard (GET /), the WebSocket stream (/ws, same protocol and auth as serve),
 /healthz, /readyz and /metrics, fed from the workers' results on the NATS JetStream broker.
-/readyz is 503 while the broker is away or no worker is heard from. See docs/distributed.md.`,
-  options: { nats: NATS, config: ROLE_CONFIG, ...LISTEN, 'log-level': LOG_LEVEL },
+/readyz is 503 while the broker is away or no worker is heard from. Each stream's results meet
+here in order: the gateway smooths their labels and runs the configured sinks (MQTT, webhooks,
+JSONL, recordings; give them to one gateway only). See docs/distributed.md.`,
+  options: {
+    nats: NATS,
+    config: ROLE_CONFIG,
+    ...LISTEN,
+    smoothing: smoothingOption('label smoothing per stream: off, ema[:half-life ms] or window[:frames]'),
+    mqtt: MQTT,
+    'log-level': LOG_LEVEL,
+  },
 });
 
 export async function run(argv: string[]): Promise<number> {
@@ -19,7 +28,13 @@ export async function run(argv: string[]): Promise<number> {
   if (help) return COMMAND.printHelp();
   const config = await loadConfig({
     file: values.config,
-    overrides: { logLevel: values['log-level'], cluster: { url: values.nats }, server: { host: values.host, port: values.port } },
+    overrides: {
+      logLevel: values['log-level'],
+      cluster: { url: values.nats },
+      server: { host: values.host, port: values.port },
+      smoothing: values.smoothing,
+      sinks: values.mqtt === undefined ? undefined : { mqtt: { url: values.mqtt } },
+    },
   });
   const log = createLogger(config.logLevel);
   await untilDoneOrSignal(await startGateway(config, { log }), log);

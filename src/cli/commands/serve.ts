@@ -3,7 +3,7 @@ import { loadConfig, type Config, type ConfigOverrides } from '../../config/inde
 import { createLogger, type Logger } from '../../log/logger.js';
 import { startServe, untilDoneOrSignal } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
-import { LISTEN, LOG_LEVEL, MODEL, motionGateOption, ROLE_CONFIG, smoothingOption, SOURCES } from '../shared-options.js';
+import { LISTEN, LOG_LEVEL, MODEL, motionGateOption, MQTT, ROLE_CONFIG, smoothingOption, SOURCES } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
   name: 'serve',
@@ -18,14 +18,7 @@ CIFAR-10 demo feed.`,
     ...MODEL,
     smoothing: smoothingOption('label smoothing per stream: off, ema[:half-life ms] or window[:frames]'),
     'motion-gate': { ...motionGateOption('still frames carry the last result instead of being inferred'), defaultText: 'on' },
-    mqtt: {
-      type: 'string',
-      value: 'URL',
-      description:
-        'publish labels, episodes, snapshots, states and stats to an MQTT broker: mqtt://host:1883 or mqtts://host:8883 (TLS); ' +
-        'the other MQTT settings (topicPrefix, qos, username...) come from sinks.mqtt in the config file, ' +
-        'the password best from $DECORRUPTOR_MQTT_PASSWORD (docs/integrations.md)',
-    },
+    mqtt: MQTT,
     api: {
       type: 'boolean',
       description: 'the stream API: add and remove streams at run time over HTTP (/api/streams, under server.auth.token; docs/api.md); server.api.enabled',
