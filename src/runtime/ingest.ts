@@ -20,6 +20,7 @@ import type { SourceError } from '../stream/index.js';
 import { openBroker } from './broker.js';
 import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
+import { sayWhereSinksRun } from './sinks.js';
 
 export interface IngestOptions {
   log: Logger;
@@ -58,6 +59,7 @@ export async function startIngest(config: Config, options: IngestOptions): Promi
     };
     for (const failure of failures) board.put(describe(failure.sourceId, failedSourceUpdate(failure)));
     describeSources(streams, log);
+    sayWhereSinksRun(config, 'ingest', log);
 
     // One job for this ingest's replayed files: their results are stored for whoever reads them.
     const job = uniqueToken('j');

@@ -34,3 +34,9 @@ export function pictureNeeds({ mqtt, webhooks = [], recordings }: Config['sinks'
     recorded: (streamId) => recordings !== undefined && (recordings.streams === '*' || recordings.streams.includes(streamId)),
   };
 }
+
+/** A role that runs no sinks (ingest, worker) says where the configured ones run instead. */
+export function sayWhereSinksRun({ sinks }: Pick<Config, 'sinks'>, role: string, log: Logger): void {
+  const named = Object.entries(sinks).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)).map(([key]) => `sinks.${key}`);
+  if (named.length > 0) log.info(`${role}: ${named.join(', ')} run in the gateway, where each stream's results meet in order; not here`);
+}

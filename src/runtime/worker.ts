@@ -19,6 +19,7 @@ import type { Frame } from '../stream/index.js';
 import { openBroker } from './broker.js';
 import { openEngine } from './engine.js';
 import { once, type RoleHandle } from './role.js';
+import { sayWhereSinksRun } from './sinks.js';
 
 export interface WorkerOptions {
   log: Logger;
@@ -47,6 +48,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     throw error;
   });
   log.info(`worker ${id}: model ${engine.info.name}, editor ${engine.info.editor} (${engine.info.steps} steps) on ${engine.info.provider}`);
+  sayWhereSinksRun(config, 'worker', log);
 
   const { maxBatch, maxWaitMs } = config.batching;
   const deliveries = new WeakMap<Frame, FrameDelivery>();

@@ -3,13 +3,16 @@
  * nats-server and a real mosquitto started here: the gateway is where all of a stream's results
  * meet, so it puts them in seq order (two workers answer in any order), smooths each stream and
  * runs the MQTT sink, which hears the ingests' stream states (a source that failed to open
- * included) and a replayed stream's end after its last result. `run --nats` smooths in the
- * replay collector's order and publishes to MQTT as `run` does.
+ * included) and a replayed stream's end after its last result, a webhook with snapshots and a
+ * recording (pixels decoded back from the results' JPEGs). `run --nats` smooths in the replay
+ * collector's order and publishes to MQTT as `run` does.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { promisify } from 'node:util';
 import { loadConfig, type ConfigOverrides } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import type { FrameInference } from '../../src/model/index.js';
@@ -22,6 +25,7 @@ import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
 import { makeTestClip } from '../helpers/stream-ffmpeg.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
 
@@ -51,28 +55,52 @@ function assertSmoothedInOrder(frames: Array<Extract<Heard, { kind: 'frame' }>>,
   });
 }
 
-async function clusterConfig(t: TestContext, overrides: ConfigOverrides) {
+function clusterConfig(overrides: ConfigOverrides) {
   return loadConfig({ file: null, env: {}, overrides: { logLevel: 'silent', model: { bundle: FIXTURE_BUNDLE, intraOpThreads: 1 }, ...overrides } });
 }
 
-test('the gateway puts every stream in seq order across two workers, smooths it and runs the MQTT sink on the board\'s states', async (t) => {
+/** A nats-server and a mosquitto of the test's own, an MQTT subscriber to everything, and a clip of `frames` frames. */
+async function testBed(t: TestContext, frames: number) {
   const nats = await startNatsServer();
   t.after(() => nats.dispose());
   const mosquitto = await startMosquitto(t);
   const mqtt = await MqttRecorder.subscribe(t, mosquitto.url, 'decorruptor/#');
   const dir = await tempDir(t, 'cluster-sinks-');
-  const clip = await makeTestClip(join(dir, 'clip.mp4'), { frames: 40, width: 64, height: 48, fps: 20 });
-  const cluster = { url: nats.url };
+  const clip = await makeTestClip(join(dir, 'clip.mp4'), { frames, width: 64, height: 48, fps: 20 });
+  return { cluster: { url: nats.url }, mosquitto, mqtt, dir, clip };
+}
 
-  const probe = probeSink();
-  const gateway = await startGateway(await clusterConfig(t, { cluster, server: { port: 0 }, sinks: { mqtt: { url: mosquitto.url } } }), { log: silentLogger, extraSinks: [probe] });
-  t.after(() => gateway.stop());
+/** Two workers in small batches: results of one stream come back from both, in any order. */
+async function startTwoWorkers(t: TestContext, cluster: { url: string }): Promise<void> {
   for (let i = 0; i < 2; i++) {
-    const worker = await startWorker(await clusterConfig(t, { cluster, batching: { maxBatch: 4 } }), { log: silentLogger });
+    const worker = await startWorker(await clusterConfig({ cluster, batching: { maxBatch: 4 } }), { log: silentLogger });
     t.after(() => worker.stop());
   }
+}
+
+test("the gateway puts every stream in seq order across two workers, smooths it and runs the sinks: MQTT on the board's states, a webhook with snapshots, a recording", async (t) => {
+  const { cluster, mosquitto, mqtt, dir, clip } = await testBed(t, 40);
+  const hook = await WebhookReceiver.start(t);
+  const recordings = join(dir, 'recordings');
+
+  const probe = probeSink();
+  const gateway = await startGateway(
+    await clusterConfig({
+      cluster,
+      server: { port: 0 },
+      sinks: {
+        mqtt: { url: mosquitto.url },
+        webhooks: [{ url: hook.url, includeSnapshot: true, cooldownSeconds: 1 }],
+        recordings: { dir: recordings, segmentSeconds: 60, retentionSegments: 5, streams: ['cam'] },
+      },
+    }),
+    { log: silentLogger, extraSinks: [probe] },
+  );
+  let gatewayStopped = false;
+  t.after(() => !gatewayStopped && gateway.stop());
+  await startTwoWorkers(t, cluster);
   const ingest = await startIngest(
-    await clusterConfig(t, {
+    await clusterConfig({
       cluster,
       sources: [
         { id: 'cam', url: 'lavfi:testsrc2=size=64x48:rate=10', width: 64, height: 48 },
@@ -108,28 +136,32 @@ test('the gateway puts every stream in seq order across two workers, smooths it 
   assert.deepEqual(snapshot.payload.subarray(0, 3), JPEG_MAGIC, 'the edit, decoded from its JPEG and encoded for the snapshot');
   await mqtt.waitForText('decorruptor/available', 'online');
 
+  // The webhook's label change carries the edited frame as a JPEG, decoded back from the result.
+  const post = await hook.waitFor(() => hook.posts.find((p) => p.contentType.startsWith('multipart/form-data') && p.body.includes('"stream":"cam"')), 'a label-change post of cam with its snapshot');
+  assert.ok(post.body.includes(JPEG_MAGIC), 'the snapshot part is a JPEG');
+
   // The ingest stops cleanly: its streams leave the board, and the sinks hear they ended.
   await ingest.stop();
   await mqtt.waitFor(() => lastState('cam')?.['state'] === 'ended', 'cam/state ended once its ingest stopped', 30_000);
   await mqtt.waitFor(() => lastState('broken')?.['state'] === 'ended', 'broken/state ended once off the board', 30_000);
+  // The recording of cam holds the frames the gateway drew on (its segment finished at the end).
+  gatewayStopped = true;
+  await gateway.stop();
+  const [segment] = readdirSync(recordings).filter((name) => name.startsWith('cam-'));
+  assert.ok(segment, `a segment of cam in ${readdirSync(recordings).join(', ')}`);
+  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width', '-of', 'csv=p=0', join(recordings, segment)]);
+  const [width, frames] = stdout.trim().split(',').map(Number);
+  assert.equal(width, 64, "the frames at the ingest's display size");
+  assert.ok(frames! >= 10, `${frames} frames recorded`);
 });
 
 test('run --nats smooths in seq order and publishes to MQTT like run; its end reaches MQTT after its last label', async (t) => {
-  const nats = await startNatsServer();
-  t.after(() => nats.dispose());
-  const mosquitto = await startMosquitto(t);
-  const mqtt = await MqttRecorder.subscribe(t, mosquitto.url, 'decorruptor/#');
-  const dir = await tempDir(t, 'cluster-run-');
-  const clip = await makeTestClip(join(dir, 'clip.mp4'), { frames: 30, width: 64, height: 48, fps: 25 });
+  const { cluster, mosquitto, mqtt, dir, clip } = await testBed(t, 30);
   const out = join(dir, 'labels.jsonl');
-  const cluster = { url: nats.url };
-  for (let i = 0; i < 2; i++) {
-    const worker = await startWorker(await clusterConfig(t, { cluster, batching: { maxBatch: 4 } }), { log: silentLogger });
-    t.after(() => worker.stop());
-  }
+  await startTwoWorkers(t, cluster);
   const probe = probeSink();
   const replaying = await startClusterReplay(
-    await clusterConfig(t, { cluster, sources: [{ id: 'replay', url: clip }], sinks: { jsonl: { path: out }, mqtt: { url: mosquitto.url } } }),
+    await clusterConfig({ cluster, sources: [{ id: 'replay', url: clip }], sinks: { jsonl: { path: out }, mqtt: { url: mosquitto.url } } }),
     { log: silentLogger, extraSinks: [probe] },
   );
   const { counts } = await replaying.done;
