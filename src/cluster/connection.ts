@@ -10,6 +10,7 @@
  *   broker.onReconnect(() => ensureTopology(broker));   // memory streams do not survive a restart
  *   await broker.close();
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthorizationError, connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { ConfigError } from '../config/errors.js';
@@ -148,7 +149,7 @@ async function connectOnceUp(options: ConnectionOptions, url: string, retryMs: n
       // The first failure is news; the ones after it while the broker stays away are not.
       if (attempt === 1) log.warn(`broker: cannot connect to ${url} (${why}); trying again every ${retryMs} ms`);
       else log.debug(`broker: still cannot connect to ${url}`, { attempt, error: why });
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      await sleep(retryMs);
     }
   }
 }
