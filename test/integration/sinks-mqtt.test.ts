@@ -175,5 +175,5 @@ test('every stream reaches the sinks: a configured source that fails to open say
   await subscriber.waitFor(() => lastState('added.door')?.['state'] === 'ended', "the region's stream ended with it");
   assert.equal((await api('DELETE', '/broken')).status, 200);
   await subscriber.waitFor(() => lastState('broken')?.['state'] === 'ended', 'broken/state ended once the failed source is removed');
-  assert.equal(lastState('cam')?.['state'], 'running', 'the configured stream runs on');
+  await subscriber.waitFor(() => lastState('cam')?.['state'] === 'running', 'the configured stream running on');
 });
