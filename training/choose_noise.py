@@ -68,7 +68,7 @@ def main():
 
         began = time.time()
         quality = edit_quality(edit, pairs, n=args.n, start=start)
-        record = {"editor": args.editor, "checkpoint": checkpoint, "noise": "per-image" if seed is None else seed,
+        record = {"editor": args.editor, "checkpoint": checkpoint, "vae": args.vae, "noise": "per-image" if seed is None else seed,
                   "slice": f"val[{start}:{start + args.n}]", **quality, "seconds": round(time.time() - began, 1)}
         print(json.dumps(record), flush=True)
         with LOG.open("a") as f:
@@ -81,7 +81,7 @@ def main():
     slice_b = {seed: measure(seed, args.n) for seed in [None, *finalists]}
     per_image_b = slice_b.pop(None)
     chosen = max(finalists, key=lambda s: slice_a[s] + slice_b[s])
-    summary = {"editor": args.editor, "checkpoint": checkpoint, "chosen_seed": chosen,
+    summary = {"editor": args.editor, "checkpoint": checkpoint, "vae": args.vae, "chosen_seed": chosen,
                "slice_a": {"chosen": slice_a[chosen], "per_image": per_image_a, "top_of_a": finalists[0]},
                "slice_b": {"chosen": slice_b[chosen], "per_image": per_image_b, "top_of_a": slice_b[finalists[0]]}}
     print(json.dumps(summary), flush=True)
