@@ -45,7 +45,7 @@ def main():
 
     for scale in args.scales:
         quality = edit_quality(lambda cond, gen: pairs.decode(sampler(cond, gen, scale)), pairs, n=args.n)
-        print(json.dumps({"model": args.cm or args.dpm, "scale": scale, **quality}), flush=True)
+        print(json.dumps({"model": args.cm or args.dpm, "vae": args.vae, "scale": scale, **quality}), flush=True)
 
 
 if __name__ == "__main__":

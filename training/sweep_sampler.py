@@ -72,7 +72,7 @@ def main():
     for name, variant in args.variants:
         quality = edit_quality(lambda cond, gen: pairs.decode(sample(model, cond, gen, pairs.scale, args.guidance, **variant)),
                                pairs, n=args.n)
-        print(json.dumps({"model": args.cm, "variant": name, **quality}), flush=True)
+        print(json.dumps({"model": args.cm, "vae": args.vae, "variant": name, **quality}), flush=True)
 
 
 if __name__ == "__main__":
