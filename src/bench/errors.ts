@@ -8,7 +8,9 @@ export type BenchErrorCode =
   /** A spawned `decorruptor run` / `serve` failed, or did not get ready in time. */
   | 'BENCH_CHILD_FAILED'
   /** ffmpeg could not make the test video. */
-  | 'BENCH_VIDEO_FAILED';
+  | 'BENCH_VIDEO_FAILED'
+  /** The limit scenario's onnxruntime probe (multiply-add count, peak) failed. */
+  | 'BENCH_LIMIT_FAILED';
 
 export class BenchError extends Error {
   readonly code: BenchErrorCode;

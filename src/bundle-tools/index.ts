@@ -7,3 +7,4 @@ export { inspectBundle, type BundleInspection, type ModelFileReport, type RoleCh
 export { checkBundle, type BundleCheckReport, type CheckOptions, type EditorCheck } from './check.js';
 export { BundleToolError, newBundle, readLabelsFile, type NewBundleOptions, type NewBundleResult } from './new-bundle.js';
 export { formatBytes, formatCheck, formatInspection } from './report.js';
+export { calibrateBundle, type CalibrateOptions, type CalibrationResult, type TensorRanges } from './calibrate.js';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { SMOOTHING_MODES } from '../flow/smoothing/label-smoother.js';
 import { EDITOR_NOISE_SOURCES } from '../model/noise.js';
 import { ENSEMBLE_MODES } from '../model/types.js';
+import { PRECISIONS } from '../model/precision.js';
 import { ANNOTATE_LAYOUTS } from '../sinks/annotate-frame.js';
 import { isLoopbackHost } from './hosts.js';
 import { defaultMode, NETWORK_SCHEMES, sourceKind } from './sources.js';
@@ -144,6 +145,11 @@ export const modelSchema = z.strictObject({
   editorNoise: z.enum(EDITOR_NOISE_SOURCES).default('bundle'),
   /** onnxruntime intra-op threads per session; unset: onnxruntime's choice (all cores). */
   intraOpThreads: z.int().min(1).max(256).optional(),
+  /**
+   * fp32, int8 (the bundle's int8 variant where it has one) or auto (int8 only on a CPU with int8
+   * dot-product instructions, model by model, where a start-up check measured it faster).
+   */
+  precision: z.enum(PRECISIONS).default('fp32'),
 });
 
 export const batchingSchema = z.strictObject({

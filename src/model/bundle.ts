@@ -13,10 +13,17 @@ import { checkModel, classifierTensors, decoderTensors, encoderTensors, unetTens
 import type { EditorSpec, Manifest } from './manifest.js';
 import { bundleFiles, MANIFEST_FILE, readManifest } from './manifest-file.js';
 import { OnnxModel, type SessionConfig } from './onnx-model.js';
+import { openAtPrecision, type ModelPrecision, type Precision } from './precision.js';
 
 export interface BundleOpenOptions extends SessionConfig {
   /** A key of manifest.editors, or 'none' to run the classifier alone. */
   editor: string;
+  /** Default 'fp32'. */
+  precision?: Precision;
+  /** Batch of auto's start-up check; default 16. */
+  probeBatch?: number;
+  /** Overrides the CPU's int8 instruction check (tests). */
+  int8Instructions?: readonly string[];
 }
 
 /** The tensor names each model is run with (the manifest's, or resolved from the model). */
@@ -50,9 +57,12 @@ export class ModelBundle {
   /** Present exactly when `editor` is. */
   readonly edit: { encoder: OnnxModel; decoder: OnnxModel; unet: OnnxModel; vaeIo: VaeIo; unetIo: UnetIo } | null;
   readonly classifierIo: ClassifierIo;
+  /** The precision each open session runs at, by role (as `providers`). */
+  readonly precisions: Record<string, ModelPrecision>;
 
-  private constructor(dir: string, manifest: Manifest, editorName: string, editor: EditorSpec | null, classifier: OnnxModel, classifierIo: ClassifierIo, edit: ModelBundle['edit']) {
+  private constructor(dir: string, manifest: Manifest, editorName: string, editor: EditorSpec | null, classifier: OnnxModel, classifierIo: ClassifierIo, edit: ModelBundle['edit'], precisions: Record<string, ModelPrecision>) {
     this.dir = dir;
+    this.precisions = precisions;
     this.manifest = manifest;
     this.editorName = editorName;
     this.editor = editor;
@@ -94,19 +104,29 @@ export class ModelBundle {
       providers = providers.slice(Math.max(0, providers.indexOf(model.provider)));
       return model;
     };
+    const precision = options.precision ?? 'fp32';
+    const int8Files = manifest.variants?.int8?.files ?? {};
+    if (precision !== 'fp32' && Object.keys(int8Files).length === 0) options.log(`precision ${precision}: the bundle has no int8 variant, every model runs in fp32`);
+    const precisions: Record<string, ModelPrecision> = {};
+    const openRole = async (role: string, file: string): Promise<OnnxModel> => {
+      const choice = await openAtPrecision(file, { precision, int8File: int8Files[file], open, probeBatch: options.probeBatch ?? 16, int8Instructions: options.int8Instructions });
+      precisions[role] = choice.precision;
+      if (precision === 'auto' && int8Files[file] !== undefined) options.log(`${role}: ${choice.precision} (${choice.reason})`);
+      return choice.model;
+    };
     try {
-      const classifier = await open(manifest.classifier.file);
+      const classifier = await openRole('classifier', manifest.classifier.file);
       const classifierIo = checkClassifier(classifier, manifest);
       let edit: ModelBundle['edit'] = null;
       if (editor) {
-        const encoder = await open(manifest.vae.encoder);
-        const decoder = await open(manifest.vae.decoder);
-        const unet = await open(editor.unet.file);
+        const encoder = await openRole('vaeEncoder', manifest.vae.encoder);
+        const decoder = await openRole('vaeDecoder', manifest.vae.decoder);
+        const unet = await openRole('unet', editor.unet.file);
         const vaeIo = checkVae(encoder, decoder, manifest);
         const unetIo = checkUnet(unet, options.editor, editor, manifest);
         edit = { encoder, decoder, unet, vaeIo, unetIo };
       }
-      return new ModelBundle(root, manifest, options.editor, editor, classifier, classifierIo, edit);
+      return new ModelBundle(root, manifest, options.editor, editor, classifier, classifierIo, edit, precisions);
     } catch (error) {
       await Promise.allSettled(opened.map((m) => m.release()));
       throw error;

@@ -7,10 +7,12 @@
  *   const results = await engine.infer(frames); // one FrameInference per frame, same order
  *   await engine.close();
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleBeside, startWorker } from './start-worker.js';
 import { ENSEMBLE_MODES } from './types.js';
 import { deserializeError, EngineError } from './errors.js';
 import { EDITOR_NOISE_SOURCES, type EditorNoiseSource } from './noise.js';
+import { PRECISIONS, type Precision } from './precision.js';
 import type { Frame } from '../stream/frame.js';
 import type { EnsembleMode, FrameInference } from './types.js';
 import { absoluteNow, type EngineInfo, type FromWorker, type ToWorker, type WireFrame, type WorkerInit } from './worker-protocol.js';
@@ -32,6 +34,8 @@ export interface InferenceEngineOptions {
   topK?: number;
   /** onnxruntime intra-op threads per session; default: onnxruntime's choice. */
   intraOpThreads?: number;
+  /** fp32 (default), int8 or auto: see src/model/precision.ts. */
+  precision?: Precision;
   /**
    * 'bundle' (default): every stream samples with the noise the manifest pins (chosen on
    * validation); bundles that pin none fall back to 'per-stream'. 'per-stream': each stream its
@@ -53,23 +57,6 @@ interface PendingCall {
 /** Milliseconds close() waits for the worker to finish its queue before terminating it. */
 const CLOSE_TIMEOUT_MS = 30_000;
 
-/** The worker file next to this module: .ts when running the sources under tsx, .js when compiled. */
-function defaultWorkerUrl(): URL {
-  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  return new URL(`./inference-worker.${extension}`, import.meta.url);
-}
-
-function startWorker(url: URL, init: WorkerInit): Worker {
-  if (url.pathname.endsWith('.ts')) {
-    // Node 20 passes --import tsx on to workers but does not apply its loader hooks there, so a
-    // .ts worker registers tsx itself before importing its entry module.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-    return new Worker(bootstrap, { eval: true, workerData: init });
-  }
-  return new Worker(url, { workerData: init });
-}
-
 function validateOptions(options: InferenceEngineOptions): WorkerInit {
   const invalid = (message: string) => new EngineError('ENGINE_OPTIONS_INVALID', message);
   if (typeof options.bundleDir !== 'string' || options.bundleDir.length === 0) throw invalid('bundleDir must be a folder path');
@@ -88,6 +75,8 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
   if (options.intraOpThreads !== undefined && (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1)) {
     throw invalid(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
   }
+  const precision = options.precision ?? 'fp32';
+  if (!PRECISIONS.includes(precision)) throw invalid(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
   return {
     bundleDir: options.bundleDir,
     editor: options.editor,
@@ -96,6 +85,7 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
     ensemble,
     topK,
     intraOpThreads: options.intraOpThreads,
+    precision,
     noiseSeed: options.noiseSeed ?? 0,
     editorNoise,
   };
@@ -151,7 +141,7 @@ export class InferenceEngine {
   static async create(options: InferenceEngineOptions): Promise<InferenceEngine> {
     const init = validateOptions(options);
     const log = options.log ?? (() => {});
-    const worker = startWorker(options.workerUrl ?? defaultWorkerUrl(), init);
+    const worker = startWorker(options.workerUrl ?? moduleBeside(import.meta.url, 'inference-worker'), init);
 
     const info = await new Promise<EngineInfo>((resolve, reject) => {
       const fail = (error: Error) => {

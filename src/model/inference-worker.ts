@@ -35,6 +35,7 @@ function engineInfo(inference: BatchInference): EngineInfo {
     timesteps: editor ? [...editor.timesteps] : [],
     provider: providers.unet ?? providers.classifier,
     providers,
+    precisions: { ...bundle.precisions },
     inputSize: { ...manifest.classifier.inputSize },
     editSize: inference.editSize ? { ...inference.editSize } : null,
     ensemble: inference.ensemble,
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       editor: init.editor,
       providers: init.providers,
       intraOpThreads: init.intraOpThreads,
+      precision: init.precision,
       log,
     });
     inference = BatchInference.create(bundle, {

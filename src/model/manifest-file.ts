@@ -46,13 +46,22 @@ function crossFieldProblems(manifest: Manifest): string[] {
     if (ts.some((t, i) => i > 0 && t >= ts[i - 1])) problems.push(`${where}: timesteps must be strictly decreasing`);
     if (ts.length !== editor.steps) problems.push(`${where}: ${ts.length} timesteps for ${editor.steps} steps`);
   }
+  const named = new Set(modelFiles(manifest));
+  for (const file of Object.keys(manifest.variants?.int8?.files ?? {})) {
+    if (!named.has(file)) problems.push(`variants.int8.files: '${file}' is not a model file of this manifest`);
+  }
   if (manifest.noiseSchedule.betaEnd <= manifest.noiseSchedule.betaStart) problems.push('noiseSchedule.betaEnd: must exceed betaStart');
   return problems;
 }
 
-/** Every ONNX file the manifest names, relative to the bundle folder. */
-export function bundleFiles(manifest: Manifest): string[] {
+/** The fp32 model files: classifier, VAE, every editor's UNet. */
+function modelFiles(manifest: Manifest): string[] {
   const files = [manifest.classifier.file, manifest.vae.encoder, manifest.vae.decoder];
   for (const editor of Object.values(manifest.editors)) files.push(editor.unet.file);
-  return [...new Set(files)];
+  return files;
+}
+
+/** Every ONNX file the manifest names (variants included), relative to the bundle folder. */
+export function bundleFiles(manifest: Manifest): string[] {
+  return [...new Set([...modelFiles(manifest), ...Object.values(manifest.variants?.int8?.files ?? {})])];
 }

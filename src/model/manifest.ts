@@ -109,6 +109,16 @@ export const ddimEditorSchema = z.object({
 
 export const editorSchema = z.discriminatedUnion('kind', [consistencyEditorSchema, ddimEditorSchema]);
 
+/**
+ * Other precisions of the bundle's models, written by training/quantize.py. `files` maps a model
+ * file the manifest names to its int8 (QDQ) counterpart; a model without one runs in fp32.
+ */
+export const int8VariantSchema = z.object({
+  files: z.record(z.string().min(1), z.string().min(1)),
+  /** How the variant was made (calibration images, ranges...), for the model card. */
+  info: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const manifestSchema = z.object({
   name: z.string().min(1),
   version: z.string().default('0.0.0'),
@@ -120,6 +130,7 @@ export const manifestSchema = z.object({
   editors: z.record(z.string(), editorSchema),
   /** Free-form facts for the model card and the hello message (accuracy, training time...). */
   info: z.record(z.string(), z.unknown()).optional(),
+  variants: z.object({ int8: int8VariantSchema.optional() }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -16,6 +16,11 @@ export interface SessionConfig {
   providers: readonly string[];
   intraOpThreads?: number;
   log: (message: string) => void;
+  /**
+   * Calibration (`decorruptor bundle calibrate`): when set, every run fetches all the model's
+   * outputs (extra ones included) and hands them over with its inputs and file after the run.
+   */
+  observe?: (file: string, outputs: Readonly<Record<string, ort.Tensor>>) => void;
 }
 
 export type TensorMeta = ort.InferenceSession.TensorValueMetadata;
@@ -60,11 +65,13 @@ export class OnnxModel {
   readonly provider: string;
   #session: ort.InferenceSession;
   #fixedBatch: number | null;
+  #observe: SessionConfig['observe'];
 
-  private constructor(file: string, provider: string, session: ort.InferenceSession) {
+  private constructor(file: string, provider: string, session: ort.InferenceSession, observe: SessionConfig['observe']) {
     this.file = file;
     this.provider = provider;
     this.#session = session;
+    this.#observe = observe;
     const first = session.inputMetadata[0];
     const dim0 = first && first.isTensor ? first.shape[0] : undefined;
     this.#fixedBatch = typeof dim0 === 'number' && dim0 > 0 ? dim0 : null;
@@ -104,7 +111,7 @@ export class OnnxModel {
         if (config.intraOpThreads !== undefined) options.intraOpNumThreads = config.intraOpThreads;
         const session = await ort.InferenceSession.create(file, options);
         if (failures.length > 0) config.log(`${file}: using execution provider '${provider}'`);
-        return new OnnxModel(file, provider, session);
+        return new OnnxModel(file, provider, session, config.observe);
       } catch (error) {
         failures.push(`${provider}: ${errorText(error)}`);
         if (provider === 'cpu') cpuFailure = error;
@@ -172,7 +179,8 @@ export class OnnxModel {
   async #runOnce(inputs: Record<string, BatchInput>, output: string): Promise<Float32Array> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, input] of Object.entries(inputs)) feeds[name] = new ort.Tensor(input.data, input.dims);
-    const results = await this.#session.run(feeds, [output]);
+    const results = this.#observe ? await this.#session.run(feeds) : await this.#session.run(feeds, [output]);
+    this.#observe?.(this.file, { ...feeds, ...results });
     const tensor = results[output];
     if (!tensor || !(tensor.data instanceof Float32Array)) {
       throw new TypeError(`${this.file}: output '${output}' is missing or not float32`);

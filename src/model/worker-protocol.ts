@@ -17,6 +17,7 @@
  */
 import type { SerializedError } from './errors.js';
 import type { EditorNoise, EditorNoiseSource } from './noise.js';
+import type { ModelPrecision, Precision } from './precision.js';
 import type { Size } from './preprocess.js';
 import type { EnsembleMode, FrameInference } from './types.js';
 
@@ -28,6 +29,7 @@ export interface WorkerInit {
   ensemble: EnsembleMode;
   topK: number;
   intraOpThreads?: number;
+  precision: Precision;
   noiseSeed: number;
   editorNoise: EditorNoiseSource;
 }
@@ -49,6 +51,8 @@ export interface EngineInfo {
   provider: string;
   /** Execution provider per session: classifier, vaeEncoder, vaeDecoder, unet. */
   providers: Record<string, string>;
+  /** The precision each session runs at, by the same roles. */
+  precisions: Record<string, ModelPrecision>;
   /** Classifier input size. */
   inputSize: Size;
   /** Edited image size (the VAE's input size); null when the editor is off. */

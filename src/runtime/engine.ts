@@ -16,6 +16,7 @@ export function openEngine(model: EngineConfig, log: Logger): Promise<InferenceE
     topK: model.topK,
     editorNoise: model.editorNoise,
     intraOpThreads: model.intraOpThreads,
+    precision: model.precision,
     log: (message) => log.info(message),
   });
 }

@@ -1,6 +1,8 @@
-/** `decorruptor bundle inspect|check|new`: model bundle tools (logic in src/bundle-tools, this file only wires it). */
+/** `decorruptor bundle inspect|check|calibrate|new`: model bundle tools (logic in src/bundle-tools, this file only wires it). */
+import { writeFile } from 'node:fs/promises';
 import {
   BundleToolError,
+  calibrateBundle,
   checkBundle,
   formatCheck,
   formatInspection,
@@ -9,6 +11,7 @@ import {
   readLabelsFile,
 } from '../../bundle-tools/index.js';
 import { loadConfig } from '../../config/index.js';
+import { requireCifar10Dir } from '../../data/index.js';
 import { defineCommand, type CommandValues } from '../options.js';
 import { configOption } from '../shared-options.js';
 import { UsageError } from '../errors.js';
@@ -31,6 +34,7 @@ function size(text: string, flag: string): { width: number; height: number } {
 const list = (text: string) => text.split(',').map((p) => p.trim()).filter(Boolean);
 
 const NEW = 'Options of new';
+const CALIBRATE = 'Options of calibrate';
 const OTHER = 'Other options';
 const FROM_BUNDLES = "the --from bundle's";
 
@@ -39,6 +43,7 @@ export const COMMAND = defineCommand({
   usage: [
     'decorruptor bundle inspect [DIR] [--json]',
     'decorruptor bundle check [DIR] [--json]',
+    'decorruptor bundle calibrate [DIR] --out RANGES.json [--images N] [--editors LIST]',
     'decorruptor bundle new --from DIR --classifier MODEL.onnx --out NEWDIR',
     '                       [--mean R,G,B --std R,G,B] [--labels FILE] [options]',
   ],
@@ -48,6 +53,10 @@ inspect  each model's inputs and outputs (names, types, shapes), size and parame
          for each role it plays what the manifest expects of it and whether it meets that
 check    opens the bundle as serve does, once per editor, and runs one batch through the
          classifier and that editor
+calibrate
+         runs the bundle (every editor, or --editors) over CIFAR-10 training images, clean and
+         under the four extra corruptions, and writes the ranges of the activations int8
+         quantization needs to --out, for training/quantize.py (training/README.md)
 new      writes NEWDIR: MODEL.onnx (copied) with the editor of the bundle in --from (its files
          named by relative path, not copied), then checks it; NEWDIR appears only if it passes
 
@@ -56,7 +65,7 @@ DIR defaults to model.bundle of the configuration (models/cifar10).`,
   options: {
     from: { type: 'string', value: 'DIR', group: NEW, description: 'the bundle whose editor the new one reuses', defaultText: 'model.bundle' },
     classifier: { type: 'string', value: 'FILE', group: NEW, description: 'the classifier, ONNX: [B,3,H,W] RGB normalised with (x - mean) / std -> [B,K] logits' },
-    out: { type: 'string', value: 'NEWDIR', group: NEW, description: 'a folder that does not exist yet (or an empty one)' },
+    out: { type: 'string', value: 'PATH', group: NEW, description: 'new: a folder that does not exist yet (or an empty one); calibrate: the ranges file (JSON)' },
     mean: { type: 'string', value: 'R,G,B', group: NEW, description: "per-channel mean of the classifier's [0,1] input", defaultText: FROM_BUNDLES, parse: triple },
     std: { type: 'string', value: 'R,G,B', group: NEW, description: 'per-channel std', defaultText: FROM_BUNDLES, parse: triple },
     labels: { type: 'string', value: 'FILE', group: NEW, description: "class names, one per line, in the classifier's output order", defaultText: FROM_BUNDLES },
@@ -64,6 +73,9 @@ DIR defaults to model.bundle of the configuration (models/cifar10).`,
     input: { type: 'string', value: 'NAME', group: NEW, description: "the classifier's input tensor name, when it has several inputs" },
     output: { type: 'string', value: 'NAME', group: NEW, description: "the classifier's output tensor name, when it has several outputs" },
     name: { type: 'string', value: 'NAME', group: NEW, description: 'bundle name', defaultText: '<from name>+<model file name>' },
+    images: { type: 'integer', min: 1, value: 'N', group: CALIBRATE, description: 'training images to run', defaultText: '512' },
+    editors: { type: 'string', value: 'LIST', group: CALIBRATE, description: 'editors to run', defaultText: "all of the bundle's", parse: list },
+    data: { type: 'string', value: 'DIR', group: CALIBRATE, description: 'CIFAR-10 folder', defaultText: 'data.cifar10Dir, $CIFAR10_DIR, the usual places' },
     json: { type: 'boolean', group: OTHER, description: 'print the report as JSON instead of text' },
     providers: { type: 'string', value: 'LIST', group: OTHER, description: 'execution providers for check and new', defaultText: 'model.providers', parse: list },
     config: { ...configOption('configuration file'), group: OTHER },
@@ -99,8 +111,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'new':
         return await runNew(values, config.model.bundle, checkOptions);
+      case 'calibrate':
+        return await runCalibrate(values, dirArg ?? config.model.bundle, values.data ?? config.data.cifar10Dir, checkOptions);
       default:
-        throw new UsageError(`${action === undefined ? 'name an action' : `unknown action '${action}'`}: inspect, check or new\n\n${COMMAND.help}`);
+        throw new UsageError(`${action === undefined ? 'name an action' : `unknown action '${action}'`}: inspect, check, calibrate or new\n\n${COMMAND.help}`);
     }
   } catch (error) {
     if (!isBundleProblem(error)) throw error;
@@ -135,5 +149,21 @@ async function runNew(values: Values, defaultFrom: string, checkOptions: { provi
     return 2;
   }
   console.log(`wrote ${result.dir} (use it with --bundle ${values.out})`);
+  return 0;
+}
+
+async function runCalibrate(values: Values, bundleDir: string, dataDir: string | undefined, checkOptions: { providers: string[]; intraOpThreads?: number }): Promise<number> {
+  if (!values.out) throw new UsageError('bundle calibrate: --out RANGES.json is required');
+  const result = await calibrateBundle({
+    ...checkOptions,
+    bundleDir,
+    cifar10Dir: requireCifar10Dir(dataDir),
+    images: values.images,
+    editors: values.editors,
+    log: (message) => process.stderr.write(`${message}\n`),
+  });
+  await writeFile(values.out, `${JSON.stringify(result)}\n`);
+  const tensors = Object.values(result.models).reduce((n, ranges) => n + Object.keys(ranges).length, 0);
+  console.log(`wrote ${values.out}: ${tensors} tensor ranges of ${Object.keys(result.models).length} models from ${result.images} images`);
   return 0;
 }

@@ -1,0 +1,63 @@
+"""Writes the bundle's int8 variant: a QDQ copy of each model (qdq.py) from the activation ranges
+that `decorruptor bundle calibrate` measured on training images, named <model>.int8.onnx beside
+it, and the manifest's `variants.int8` entry that lets `model.precision: int8 | auto` find them.
+Run it after every export (quantize.sh does both steps); it never touches the fp32 models."""
+import argparse
+import json
+from pathlib import Path
+
+import onnx
+
+from qdq import quantize_model
+
+
+def int8_name(file: str) -> str:
+    path = Path(file)
+    return str(path.with_name(f"{path.stem}.int8{path.suffix}"))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bundle", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
+    parser.add_argument("--ranges", required=True, help="JSON written by `decorruptor bundle calibrate`")
+    parser.add_argument("--skip", nargs="*", default=[], help="model files to keep fp32 only (e.g. one that loses accuracy)")
+    args = parser.parse_args()
+    bundle = Path(args.bundle)
+    calibration = json.loads(Path(args.ranges).read_text())
+    manifest_path = bundle / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+
+    files = {}
+    report = {}
+    for file, ranges in sorted(calibration["models"].items()):
+        if file in args.skip:
+            continue
+        model = onnx.load(str(bundle / file))
+        quantized, done, skipped = quantize_model(model, ranges)
+        if not done:
+            print(json.dumps({"model": file, "int8": None, "reason": "no Conv, Gemm or MatMul with constant weights and calibrated input"}))
+            continue
+        target = int8_name(file)
+        onnx.save(quantized, str(bundle / target))
+        files[file] = target
+        report[file] = {"quantized_nodes": len(done), "fp32_nodes": skipped, "bytes": (bundle / target).stat().st_size}
+        print(json.dumps({"model": file, "int8": target, **report[file]}))
+
+    for file in args.skip:
+        stale = bundle / int8_name(file)
+        if stale.exists():
+            stale.unlink()
+    manifest["variants"] = {**manifest.get("variants", {}), "int8": {
+        "files": files,
+        "info": {
+            "method": "static QDQ: uint8 activations (calibrated min/max), int8 per-channel symmetric weights, int32 bias",
+            "calibration": {"images": calibration["images"], "split": "CIFAR-10 training", "editors": calibration["editors"],
+                            "corruptions": calibration["corruptions"]},
+            "fp32_only": sorted(args.skip),
+        },
+    }}
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
