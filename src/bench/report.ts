@@ -11,6 +11,10 @@ export const TARGETS = {
   ratioDpm20Cm4: 8,
   /** Overload: the second half's p95 may exceed the first half's by at most this factor. */
   overloadP95Trend: 1.5,
+  /** CM-4 + ensemble in fp32: share of the fp32 limit (issue 21). */
+  cm4LimitEfficiency: 0.75,
+  /** CM-4 + ensemble, int8 over fp32 frames/s. */
+  cm4Int8Speedup: 2,
 } as const;
 
 function check(id: TargetId, name: string, target: string, value: number | null, format: (v: number) => string, ok: (v: number) => boolean): TargetCheck {
@@ -25,6 +29,8 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): TargetC
     check('replay_hd_efficiency', 'real-size replay efficiency (run / min(decode, CM-4 ceiling))', `>= ${TARGETS.replayHdEfficiency}`, results.replay_hd?.efficiency ?? null, (v) => v.toFixed(2), (v) => v >= TARGETS.replayHdEfficiency),
     check('live_p95', 'live p95 latency, 30 fps, CM-4', `<= ${TARGETS.liveP95Ms} ms`, results.live.p95_ms, (v) => `${v} ms`, (v) => v <= TARGETS.liveP95Ms),
     check('ratio_dpm20_cm4', 'DPM-20 / CM-4 per-frame cost', `>= ${TARGETS.ratioDpm20Cm4}x`, results.ratio_dpm20_cm4, (v) => `${v.toFixed(1)}x`, (v) => v >= TARGETS.ratioDpm20Cm4),
+    check('cm4_limit_efficiency', 'CM-4 + ensemble fp32: share of the fp32 limit', `>= ${TARGETS.cm4LimitEfficiency}`, results.limit?.efficiency.cm4 ?? null, (v) => v.toFixed(2), (v) => v >= TARGETS.cm4LimitEfficiency),
+    check('cm4_int8_speedup', 'CM-4 + ensemble: int8 / fp32 frames/s', `>= ${TARGETS.cm4Int8Speedup}x`, results.ceiling.cm4_int8_speedup, (v) => `${v.toFixed(2)}x`, (v) => v >= TARGETS.cm4Int8Speedup),
     check('static_p95', `quiet scenes, ${results.static_streams?.streams ?? '-'} x 30 fps, motion gating: p95`, `<= ${TARGETS.liveP95Ms} ms`, results.static_streams?.p95_ms ?? null, (v) => `${v} ms`, (v) => v <= TARGETS.liveP95Ms),
   ];
   if (overload && overload.streams > 1) {
@@ -60,6 +66,11 @@ function headlineRows(r: BenchResults): string[][] {
   rows.push(['ceiling', `classifier only, ${B}`, num(ceiling.classifier_fps, 1, ' frames/s'), '', '']);
   rows.push(['ceiling', `CM-4 + ensemble, ${B}`, num(ceiling.cm4_fps, 1, ' frames/s'), '', '']);
   rows.push(['ceiling', `DPM-20 + ensemble, ${B}`, num(ceiling.dpm20_fps, 1, ' frames/s'), '', '']);
+  if (ceiling.classifier_int8_fps !== null || ceiling.cm4_int8_fps !== null) {
+    rows.push(['ceiling', `classifier only, int8, ${B}`, num(ceiling.classifier_int8_fps, 1, ' frames/s'), '', '']);
+    rows.push(withTarget(['ceiling', `CM-4 + ensemble, int8, ${B}`, `${num(ceiling.cm4_int8_fps, 1, ' frames/s')} (${num(ceiling.cm4_int8_speedup, 2, 'x')} fp32)`], target('cm4_int8_speedup')));
+  }
+  rows.push(...limitRows(r, target));
   rows.push(
     withTarget(
       ['ceiling', 'DPM-20 / CM-4 per frame', `${num(r.ratio_dpm20_cm4, 1, 'x')} (editor alone ${num(r.ratio_dpm20_cm4_editor, 1, 'x')}, UNet alone ${num(r.ratio_dpm20_cm4_unet, 1, 'x')})`],
@@ -99,6 +110,31 @@ function headlineRows(r: BenchResults): string[][] {
   return rows;
 }
 
+/** The limit scenario's rows: peaks, then each pipeline's share of its peak, then the PyTorch peer. */
+function limitRows(r: BenchResults, target: (id: TargetId) => TargetCheck | undefined): string[][] {
+  const l = r.limit;
+  if (!l) return [];
+  const g = (macs: number | null) => (macs === null ? '-' : `${(macs / 1e6).toFixed(1)} M MAC/frame`);
+  const share = (e: number | null, limitFps: number | null) => `${num(e === null ? null : e * 100, 1, ' %')} of ${num(limitFps, 0)} frames/s`;
+  const rows: string[][] = [
+    ['limit', 'peak through onnxruntime (matmul)', `fp32 ${num(l.peak_fp32_gmacs)} / int8 ${num(l.peak_int8_gmacs)} G MAC/s (${l.details.int8_instructions.join(', ') || 'no int8 dot-product instructions'})`, '', ''],
+    ['limit', `classifier only, ${g(l.macs_per_frame.classifier)}`, `fp32 ${share(l.efficiency.classifier, l.limit_fps.classifier)}; int8 ${share(l.efficiency.classifier_int8, l.limit_fps.classifier_int8)}`, '', ''],
+  ];
+  const cm4 = target('cm4_limit_efficiency');
+  rows.push([
+    'limit', `CM-4 + ensemble, ${g(l.macs_per_frame.cm4)}`, `fp32 ${share(l.efficiency.cm4, l.limit_fps.cm4)}; int8 ${share(l.efficiency.cm4_int8, l.limit_fps.cm4_int8)}`,
+    cm4?.target ?? '', cm4?.status ?? '',
+  ]);
+  rows.push(['limit', `DPM-20 + ensemble, ${g(l.macs_per_frame.dpm20)}`, `fp32 ${share(l.efficiency.dpm20, l.limit_fps.dpm20)}`, '', '']);
+  const p = r.pytorch;
+  if (p) {
+    rows.push(p.available
+      ? ['limit', `PyTorch ${p.torch_version} eager, ${p.threads} threads, B=${p.batch}`, `classifier ${num(p.classifier_fps)}, CM-4 ${num(p.cm4_fps)} frames/s: ours ${num(p.ratio_classifier, 2, 'x')} / ${num(p.ratio_cm4, 2, 'x')}`, '', '']
+      : ['limit', 'PyTorch eager peer', `skipped: ${p.note}`, '', '']);
+  }
+  return rows;
+}
+
 function stageRow(label: string, stages: StageBreakdown | Record<string, number | null>, framesPerBatch: number | null): string[] {
   const get = (k: string) => (stages as Record<string, number | null>)[k] ?? null;
   const total = get('total');
@@ -110,7 +146,8 @@ function stageRow(label: string, stages: StageBreakdown | Record<string, number 
 
 function stageRows(r: BenchResults): string[][] {
   const rows: string[][] = [['ms per batch', ...STAGE_NAMES, 'queue', 'compute', 'compute/frame']];
-  const ceilings = [['classifier', r.ceiling.details.classifier], ['CM-4', r.ceiling.details.cm4], ['DPM-20', r.ceiling.details.dpm20]] as const;
+  const d = r.ceiling.details;
+  const ceilings = [['classifier', d.classifier], ['classifier int8', d.classifier_int8], ['CM-4', d.cm4], ['CM-4 int8', d.cm4_int8], ['DPM-20', d.dpm20]] as const;
   for (const [name, c] of ceilings) {
     if (c) rows.push(stageRow(`ceiling ${name} (median, B=${c.batch})`, c.stages_ms_per_batch, c.batch));
   }

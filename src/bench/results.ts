@@ -5,18 +5,20 @@
  * missing from the bundle, no sample).
  */
 import type { CeilingResult } from './ceiling.js';
+import type { LimitResult } from './limit.js';
 import type { LiveResult } from './live.js';
 import type { MachineInfo } from './machine.js';
 import type { ReplayScenarioResult } from './replay.js';
 import type { ReplayHdResult } from './replay-hd.js';
 import type { StaticStreamsResult } from './static-streams.js';
+import type { TorchPeerResult } from './torch-peer.js';
 
-export const SCENARIOS = ['ceiling', 'replay', 'replay_hd', 'live', 'multi', 'static'] as const;
+export const SCENARIOS = ['ceiling', 'limit', 'replay', 'replay_hd', 'live', 'multi', 'static'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type TargetStatus = 'met' | 'missed' | 'not measured';
 
-export type TargetId = 'efficiency' | 'replay_hd_efficiency' | 'live_p95' | 'ratio_dpm20_cm4' | 'overload_bounded' | 'static_p95';
+export type TargetId = 'efficiency' | 'replay_hd_efficiency' | 'live_p95' | 'ratio_dpm20_cm4' | 'overload_bounded' | 'static_p95' | 'cm4_limit_efficiency' | 'cm4_int8_speedup';
 
 export interface TargetCheck {
   /** Stable key (the name is for people). */
@@ -40,15 +42,26 @@ export interface MultiStreamPoint {
   details: LiveResult;
 }
 
+export type CeilingKey = 'classifier' | 'cm4' | 'dpm20' | 'classifier_int8' | 'cm4_int8';
+
 export interface BenchResults {
   ceiling: {
     classifier_fps: number | null;
     cm4_fps: number | null;
     dpm20_fps: number | null;
+    /** The bundle's int8 variant (model.precision int8); null without one. */
+    classifier_int8_fps: number | null;
+    cm4_int8_fps: number | null;
+    /** cm4_int8_fps / cm4_fps. */
+    cm4_int8_speedup: number | null;
     batch: number;
     in_flight: number;
-    details: { classifier: CeilingResult | null; cm4: CeilingResult | null; dpm20: CeilingResult | null };
+    details: Record<CeilingKey, CeilingResult | null>;
   };
+  /** How far each pipeline runs from the machine's multiply-add peak (limit scenario). */
+  limit: LimitResult | null;
+  /** The same weights in PyTorch eager (limit scenario); skipped with a note without PyTorch. */
+  pytorch: TorchPeerResult | null;
   /** Per-frame time of DPM-20 + ensemble over CM-4 + ensemble (= cm4_fps / dpm20_fps). */
   ratio_dpm20_cm4: number | null;
   /** The same ratio for the UNet stage alone (the editors' sampling loops). */

@@ -6,7 +6,10 @@ import path from 'node:path';
 import type { ModelConfig } from '../config/index.js';
 import { readManifest, type Manifest } from '../model/index.js';
 import { BenchError } from './errors.js';
+import { availableParallelism } from 'node:os';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
+import { measureLimit, type LimitResult } from './limit.js';
+import { measureTorchPeer, type TorchPeerResult } from './torch-peer.js';
 import { measureJpegCost } from './jpeg-cost.js';
 import { measureLive, type LiveResult } from './live.js';
 import { busyMachineWarning, describeMachine } from './machine.js';
@@ -15,7 +18,7 @@ import { measureReplay, type ReplayScenarioResult } from './replay.js';
 import { HD_SIZE, measureReplayHd, type ReplayHdResult } from './replay-hd.js';
 import { measureStaticStreams, type StaticStreamsResult } from './static-streams.js';
 import { evaluateTargets } from './report.js';
-import type { BenchResults, MultiStreamPoint, Scenario } from './results.js';
+import type { BenchResults, CeilingKey, MultiStreamPoint, Scenario } from './results.js';
 import { finiteOrNull, ratio } from './stats.js';
 import { ensureTestVideo } from './test-video.js';
 
@@ -124,19 +127,46 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   if (dpm === null) warnings.push(`the bundle has no DDIM editor: DPM-20 was not measured`);
   const inputSize = manifest.classifier.inputSize;
 
-  // ---- 1. ceiling ----
-  const ceilings: Record<'classifier' | 'cm4' | 'dpm20', CeilingResult | null> = { classifier: null, cm4: null, dpm20: null };
-  if (scenarios.has('ceiling')) {
-    const runs: Array<[keyof typeof ceilings, string | null]> = [['classifier', 'none'], ['cm4', cm], ['dpm20', dpm]];
-    for (const [key, editor] of runs) {
+  // ---- 1. ceiling (the limit scenario needs its frames/s too) ----
+  const ceilings: Record<CeilingKey, CeilingResult | null> = { classifier: null, cm4: null, dpm20: null, classifier_int8: null, cm4_int8: null };
+  const hasInt8 = Object.keys(manifest.variants?.int8?.files ?? {}).length > 0;
+  if (!hasInt8 && (scenarios.has('ceiling') || scenarios.has('limit'))) warnings.push('the bundle has no int8 variant (training/quantize.sh writes one): int8 was not measured');
+  if (scenarios.has('ceiling') || scenarios.has('limit')) {
+    const runs: Array<[CeilingKey, string | null, 'fp32' | 'int8']> = [
+      ['classifier', 'none', 'fp32'], ['classifier_int8', hasInt8 ? 'none' : null, 'int8'],
+      ['cm4', cm, 'fp32'], ['cm4_int8', hasInt8 ? cm : null, 'int8'],
+      ['dpm20', dpm, 'fp32'],
+    ];
+    for (const [key, editor, precision] of runs) {
       if (editor === null) continue;
-      log(`ceiling: ${key} (editor ${editor}), batch ${options.batch}, 2 in flight`);
-      ceilings[key] = await measureCeiling({ model: options.model, editor, batch: options.batch, ...profile.ceiling });
+      log(`ceiling: ${key} (editor ${editor}, ${precision}), batch ${options.batch}, 2 in flight`);
+      ceilings[key] = await measureCeiling({ model: { ...options.model, precision }, editor, batch: options.batch, ...profile.ceiling });
       log(`  ${ceilings[key]!.fps} frames/s (rounds: ${ceilings[key]!.round_fps.join(', ')})`);
     }
   }
   const cm4Fps = ceilings.cm4?.fps ?? null;
   const dpm20Fps = ceilings.dpm20?.fps ?? null;
+
+  // ---- 1b. limit: multiply-adds, the machine's peak, efficiency; the PyTorch peer ----
+  let limit: LimitResult | null = null;
+  let pytorch: TorchPeerResult | null = null;
+  if (scenarios.has('limit')) {
+    log('limit: multiply-adds per frame from the graphs, fp32 and int8 matmul peaks through onnxruntime');
+    const fps = (key: CeilingKey) => ceilings[key]?.fps ?? null;
+    limit = await measureLimit({
+      bundleDir: options.model.bundle, manifest, cm, dpm, intraOpThreads: options.model.intraOpThreads,
+      fps: { classifier: fps('classifier'), cm4: fps('cm4'), dpm20: fps('dpm20'), classifier_int8: fps('classifier_int8'), cm4_int8: fps('cm4_int8') },
+    });
+    log(`  peak ${limit.peak_fp32_gmacs} (fp32) / ${limit.peak_int8_gmacs} (int8) G multiply-adds/s; CM-4 efficiency ${limit.efficiency.cm4 ?? '-'}`);
+    const threads = options.model.intraOpThreads ?? availableParallelism();
+    log(`limit: the same weights in PyTorch eager, batch ${options.batch}, ${threads} threads`);
+    pytorch = await measureTorchPeer({
+      bundleDir: options.model.bundle, batch: options.batch, threads, ...profile.ceiling,
+      warmupBatches: profile.ceiling.warmupBatches, ours: { classifier: fps('classifier'), cm4: cm4Fps },
+    });
+    log(pytorch.available ? `  PyTorch: classifier ${pytorch.classifier_fps}, CM-4 ${pytorch.cm4_fps} frames/s` : `  skipped: ${pytorch.note}`);
+    if (!pytorch.available) warnings.push(`PyTorch peer skipped: ${pytorch.note}`);
+  }
 
   // What every `run` and every `serve` the bench starts has in common.
   const runSettings = { bundleDir: options.model.bundle, editor: cm, batch: options.batch, configFile: options.configFile, workDir: options.workDir, timeoutMs: 600_000 };
@@ -191,6 +221,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     ceiling_classifier: ceilings.classifier?.peak_rss_mb ?? null,
     ceiling_cm4: ceilings.cm4?.peak_rss_mb ?? null,
     ceiling_dpm20: ceilings.dpm20?.peak_rss_mb ?? null,
+    ceiling_cm4_int8: ceilings.cm4_int8?.peak_rss_mb ?? null,
     replay_run_process: replay?.peak_rss_mb ?? null,
     replay_hd_run_process: replayHd?.details.peak_rss_mb ?? null,
     serve_process_static_streams: staticStreams?.details.peak_rss_mb ?? null,
@@ -208,10 +239,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       classifier_fps: ceilings.classifier?.fps ?? null,
       cm4_fps: cm4Fps,
       dpm20_fps: dpm20Fps,
+      classifier_int8_fps: ceilings.classifier_int8?.fps ?? null,
+      cm4_int8_fps: ceilings.cm4_int8?.fps ?? null,
+      cm4_int8_speedup: finiteOrNull(ratio(ceilings.cm4_int8?.fps ?? Number.NaN, cm4Fps ?? Number.NaN), 2),
       batch: options.batch,
       in_flight: 2,
       details: ceilings,
     },
+    limit,
+    pytorch,
     ratio_dpm20_cm4: finiteOrNull(ratio(cm4Fps ?? Number.NaN, dpm20Fps ?? Number.NaN), 2),
     ratio_dpm20_cm4_unet: finiteOrNull(ratio(unet(ceilings.dpm20), unet(ceilings.cm4)), 2),
     ratio_dpm20_cm4_editor: finiteOrNull(ratio(editor(ceilings.dpm20), editor(ceilings.cm4)), 2),

@@ -52,7 +52,12 @@ function point(live: LiveResult): MultiStreamPoint {
 
 function results(overrides: Partial<BenchResults> = {}): BenchResults {
   const base: Omit<BenchResults, 'targets'> = {
-    ceiling: { classifier_fps: null, cm4_fps: null, dpm20_fps: null, batch: 16, in_flight: 2, details: { classifier: null, cm4: null, dpm20: null } },
+    ceiling: {
+      classifier_fps: null, cm4_fps: null, dpm20_fps: null, classifier_int8_fps: null, cm4_int8_fps: null, cm4_int8_speedup: null, batch: 16, in_flight: 2,
+      details: { classifier: null, cm4: null, dpm20: null, classifier_int8: null, cm4_int8: null },
+    },
+    limit: null,
+    pytorch: null,
     ratio_dpm20_cm4: null,
     ratio_dpm20_cm4_unet: null,
     ratio_dpm20_cm4_editor: null,
@@ -106,6 +111,7 @@ describe('targets', () => {
     const statuses = (r: BenchResults) => Object.fromEntries(r.targets.map((t) => [t.id, t.status]));
     assert.deepEqual(statuses(results()), {
       efficiency: 'not measured', replay_hd_efficiency: 'not measured', live_p95: 'not measured', ratio_dpm20_cm4: 'not measured', overload_bounded: 'not measured', static_p95: 'not measured',
+      cm4_limit_efficiency: 'not measured', cm4_int8_speedup: 'not measured',
     });
 
     const live1 = liveResult(1, 40, 1.0, 0);
@@ -117,6 +123,7 @@ describe('targets', () => {
     });
     assert.deepEqual(statuses(r), {
       efficiency: 'met', replay_hd_efficiency: 'not measured', live_p95: 'met', ratio_dpm20_cm4: 'missed', overload_bounded: 'missed', static_p95: 'not measured',
+      cm4_limit_efficiency: 'not measured', cm4_int8_speedup: 'not measured',
     });
     assert.match(r.targets.find((t) => t.id === 'overload_bounded')!.value, /60 drops\/s/);
   });
@@ -163,5 +170,40 @@ describe('real-size replay and quiet scenes', () => {
     assert.match(text, /static .*8 x 30 fps quiet scenes.*inferred 12\.0 frames\/s/);
     const slow = results({ static_streams: { streams: 8, frames_in_per_s: 240, inferred_per_s: 100, reused_per_s: 140, p95_ms: 400, drops_per_s: 3, details: live } });
     assert.equal(slow.targets.find((t) => t.id === 'static_p95')!.status, 'missed');
+  });
+});
+
+describe('the limit', () => {
+  const peak = (precision: 'fp32' | 'int8', gmacs: number) => ({ precision, gmacs, round_gmacs: [gmacs], size: 1024 });
+  const limit = {
+    peak_fp32_gmacs: 94, peak_int8_gmacs: 370,
+    macs_per_frame: { classifier: 118e6, cm4: 392e6, dpm20: 1283e6 },
+    efficiency: { classifier: 0.75, cm4: 0.51, dpm20: 0.45, classifier_int8: 0.4, cm4_int8: 0.3 },
+    limit_fps: { classifier: 796.6, cm4: 239.8, dpm20: 73.3, classifier_int8: 3135.6, cm4_int8: 943.9 },
+    details: { models: {}, unet_evaluations: { cm4: 4, dpm20: 40 }, peak: { fp32: peak('fp32', 94), int8: peak('int8', 370) }, int8_instructions: ['avx512_vnni'] },
+  };
+
+  it('judges the fp32 share of the limit and the int8 speed-up, and prints the peaks, shares and the peer', () => {
+    const r = results({
+      limit,
+      ceiling: { ...results().ceiling, cm4_fps: 122.9, cm4_int8_fps: 200, cm4_int8_speedup: 1.63, classifier_int8_fps: 900 },
+      pytorch: {
+        available: true, note: 'checkpoints reproduce the bundle\'s parity outputs', torch_version: '1.13.1', threads: 2, batch: 16, weights_match: true,
+        classifier_fps: 300, cm4_fps: 60, ratio_classifier: 1.99, ratio_cm4: 2.05, details: null,
+      },
+    });
+    const status = (id: string) => r.targets.find((t) => t.id === id)!.status;
+    assert.equal(status('cm4_limit_efficiency'), 'missed');
+    assert.equal(status('cm4_int8_speedup'), 'missed');
+    const text = formatReport(r);
+    assert.match(text, /fp32 94\.0 \/ int8 370\.0 G MAC\/s \(avx512_vnni\)/);
+    assert.match(text, /CM-4 \+ ensemble, 392\.0 M MAC\/frame\s+fp32 51\.0 % of 240 frames\/s; int8 30\.0 % of 944 frames\/s\s+>= 0\.75\s+missed/);
+    assert.match(text, /CM-4 \+ ensemble, int8, B=16\s+200\.0 frames\/s \(1\.63x fp32\)/);
+    assert.match(text, /PyTorch 1\.13\.1 eager, 2 threads, B=16\s+classifier 300\.0, CM-4 60\.0 frames\/s: ours 1\.99x \/ 2\.05x/);
+  });
+
+  it('says why the peer was skipped', () => {
+    const pytorch = { available: false, note: 'PyTorch is not installed for python3', torch_version: null, threads: null, batch: null, weights_match: null, classifier_fps: null, cm4_fps: null, ratio_classifier: null, ratio_cm4: null, details: null };
+    assert.match(formatReport(results({ limit, pytorch })), /PyTorch eager peer\s+skipped: PyTorch is not installed for python3/);
   });
 });
