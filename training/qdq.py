@@ -1,8 +1,9 @@
 """Static int8 quantization of an ONNX graph in QDQ form, with the `onnx` package alone.
 
 Every Conv, Gemm and MatMul with constant weights gets:
-  - its activation input through QuantizeLinear -> DequantizeLinear: uint8, asymmetric, the range
-    measured by `decorruptor bundle calibrate` (min/max over the calibration images, widened to 0);
+  - its activation input through QuantizeLinear -> DequantizeLinear: uint8, asymmetric, over a
+    range `decorruptor bundle calibrate` measured (min/max, or a percentile range that leaves out
+    the rarest outliers), widened to include 0;
   - its weights as int8, symmetric, one scale per output channel, behind a DequantizeLinear;
   - its bias as int32 at scale = input scale x weight scale, zero point 0 (what onnxruntime's
     QLinearConv takes);
@@ -48,8 +49,9 @@ def weight_axis(node, w: np.ndarray) -> int:
 
 
 class QdqWriter:
-    def __init__(self, model: onnx.ModelProto, ranges: dict):
+    def __init__(self, model: onnx.ModelProto, ranges: dict, keep_fp32=()):
         self.model = model
+        self.keep_fp32 = set(keep_fp32)
         self.graph = model.graph
         self.ranges = ranges
         self.inits = {t.name: t for t in self.graph.initializer}
@@ -77,7 +79,7 @@ class QdqWriter:
         return nodes, dequantized
 
     def quantizable(self, node) -> bool:
-        if node.op_type not in QUANTIZED_OPS or node.domain not in ("", "ai.onnx"):
+        if node.op_type not in QUANTIZED_OPS or node.domain not in ("", "ai.onnx") or node.name in self.keep_fp32:
             return False
         weights = self.inits.get(node.input[1]) if len(node.input) > 1 else None
         if weights is None or weights.data_type != onnx.TensorProto.FLOAT or node.input[0] not in self.ranges:
@@ -152,9 +154,10 @@ class QdqWriter:
         return self.model
 
 
-def quantize_model(model: onnx.ModelProto, ranges: dict):
-    """Returns the QDQ model and (quantized node names, skipped node names)."""
-    writer = QdqWriter(model, ranges)
+def quantize_model(model: onnx.ModelProto, ranges: dict, keep_fp32=()):
+    """`ranges`: tensor -> [lo, hi]; `keep_fp32`: node names left unquantized.
+    Returns the QDQ model, the quantized node names and the skipped ones."""
+    writer = QdqWriter(model, ranges, keep_fp32)
     out = writer.run()
     onnx.checker.check_model(out)
     return out, writer.quantized, writer.skipped

@@ -1,6 +1,6 @@
 """Writes the bundle's int8 variant: a QDQ copy of each model (qdq.py) from the activation ranges
-that `decorruptor bundle calibrate` measured on training images, named <model>.int8.onnx beside
-it, and the manifest's `variants.int8` entry that lets `model.precision: int8 | auto` find them.
+that `decorruptor bundle calibrate` measured on training images, named <model>.int8.onnx in the
+bundle folder, and the manifest's `variants.int8` entry that lets `model.precision: int8 | auto` find them.
 Run it after every export (quantize.sh does both steps); it never touches the fp32 models."""
 import argparse
 import json
@@ -12,8 +12,10 @@ from qdq import quantize_model
 
 
 def int8_name(file: str) -> str:
+    """<stem>.int8.onnx in the bundle folder itself, also for a model it names by a relative path
+    (a bundle variant that shares another's editor gets int8 copies of its own)."""
     path = Path(file)
-    return str(path.with_name(f"{path.stem}.int8{path.suffix}"))
+    return f"{path.stem}.int8{path.suffix}"
 
 
 def main():
@@ -21,6 +23,9 @@ def main():
     parser.add_argument("--bundle", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     parser.add_argument("--ranges", required=True, help="JSON written by `decorruptor bundle calibrate`")
     parser.add_argument("--skip", nargs="*", default=[], help="model files to keep fp32 only (e.g. one that loses accuracy)")
+    parser.add_argument("--range", default="p99_99", choices=["minmax", "p99_9", "p99_99", "p99_999"],
+                        help="activation range: min/max, or the percentile range leaving out the rarest values on each side")
+    parser.add_argument("--keep-fp32", nargs="*", default=[], help="node names to leave unquantized (any model)")
     args = parser.parse_args()
     bundle = Path(args.bundle)
     calibration = json.loads(Path(args.ranges).read_text())
@@ -33,7 +38,8 @@ def main():
         if file in args.skip:
             continue
         model = onnx.load(str(bundle / file))
-        quantized, done, skipped = quantize_model(model, ranges)
+        chosen = {t: ([r["min"], r["max"]] if args.range == "minmax" else r[args.range]) for t, r in ranges.items()}
+        quantized, done, skipped = quantize_model(model, chosen, args.keep_fp32)
         if not done:
             print(json.dumps({"model": file, "int8": None, "reason": "no Conv, Gemm or MatMul with constant weights and calibrated input"}))
             continue
@@ -50,7 +56,9 @@ def main():
     manifest["variants"] = {**manifest.get("variants", {}), "int8": {
         "files": files,
         "info": {
-            "method": "static QDQ: uint8 activations (calibrated min/max), int8 per-channel symmetric weights, int32 bias",
+            "method": "static QDQ: uint8 activations, int8 per-channel symmetric weights, int32 bias",
+            "activation_range": args.range,
+            "fp32_nodes": sorted(args.keep_fp32),
             "calibration": {"images": calibration["images"], "split": "CIFAR-10 training", "editors": calibration["editors"],
                             "corruptions": calibration["corruptions"]},
             "fp32_only": sorted(args.skip),

@@ -6,8 +6,10 @@
  * (never the fifteen evaluation ones). The sampling loop reaches the UNet with the inputs it gets
  * in service, timestep by timestep, which no stand-alone input generator would reproduce.
  *
- * Writes { models: { <file relative to the bundle>: { <tensor>: [min, max] } } } for
- * training/quantize.py, which writes the int8 models.
+ * Observed are the tensors int8 quantization puts a range on: the activation input and the output
+ * of every Conv, ConvTranspose, Gemm and MatMul. Writes, for training/quantize.py,
+ *   { models: { <file relative to the bundle>: { <tensor>: { min, max, p99_9, p99_99, p99_999 } } } }
+ * where pN is the range leaving out (100 - N) % of the values on each side (activation-histogram.ts).
  *
  * Runs onnxruntime in this thread: a one-shot command, never inside serve.
  */
@@ -23,6 +25,7 @@ import { ModelBundle } from '../model/bundle.js';
 import type { Manifest } from '../model/manifest.js';
 import { MANIFEST_FILE, readManifest } from '../model/manifest-file.js';
 import { readOnnxGraph, withExtraOutputs } from '../model/onnx-graph.js';
+import { ActivationHistogram } from './activation-histogram.js';
 
 export interface CalibrateOptions {
   bundleDir: string;
@@ -39,7 +42,14 @@ export interface CalibrateOptions {
   log?: (message: string) => void;
 }
 
-export type TensorRanges = Record<string, [number, number]>;
+/** Ranges leaving out the rarest values: the percentiles quantize.py may choose from. */
+export const RANGE_PERCENTILES = { p99_9: 99.9, p99_99: 99.99, p99_999: 99.999 } as const;
+
+export type TensorRange = { min: number; max: number } & Record<keyof typeof RANGE_PERCENTILES, [number, number]>;
+export type TensorRanges = Record<string, TensorRange>;
+
+/** The ops whose activation input and output int8 quantization ranges (training/qdq.py). */
+const QUANTIZED_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
 export interface CalibrationResult {
   bundle: string;
@@ -50,11 +60,14 @@ export interface CalibrationResult {
   models: Record<string, TensorRanges>;
 }
 
-/** Tensors to observe: the graph's inputs and every node output except constants. */
+/** The model with every tensor to observe as an output (graph inputs and outputs are seen anyway). */
 async function instrumented(file: string): Promise<Uint8Array> {
   const { bytes, graph } = await readOnnxGraph(file);
-  const own = new Set(graph.outputs);
-  const names = graph.nodes.filter((n) => n.opType !== 'Constant').flatMap((n) => n.outputs).filter((name) => name && !own.has(name));
+  const seen = new Set([...graph.inputs, ...graph.outputs]);
+  const names = graph.nodes
+    .filter((n) => QUANTIZED_OPS.has(n.opType))
+    .flatMap((n) => [n.inputs[0], n.outputs[0]])
+    .filter((name) => name && !graph.initializers.has(name) && !seen.has(name));
   return withExtraOutputs(bytes, [...new Set(names)]);
 }
 
@@ -79,18 +92,23 @@ async function writeInstrumentedBundle(root: string, manifest: Manifest, dir: st
   return copies;
 }
 
-function widen(ranges: TensorRanges, outputs: Readonly<Record<string, ort.Tensor>>): void {
+function record(histograms: Map<string, ActivationHistogram>, outputs: Readonly<Record<string, ort.Tensor>>): void {
   for (const [name, tensor] of Object.entries(outputs)) {
     if (tensor.type !== 'float32') continue;
-    const data = tensor.data as Float32Array;
-    let [lo, hi] = ranges[name] ?? [Infinity, -Infinity];
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    ranges[name] = [lo, hi];
+    let histogram = histograms.get(name);
+    if (!histogram) histograms.set(name, (histogram = new ActivationHistogram()));
+    histogram.add(tensor.data as Float32Array);
   }
+}
+
+function rangesOf(histograms: Map<string, ActivationHistogram>): TensorRanges {
+  const ranges: TensorRanges = {};
+  for (const [name, h] of histograms) {
+    const range = { min: h.min, max: h.max } as TensorRange;
+    for (const [key, percentile] of Object.entries(RANGE_PERCENTILES) as Array<[keyof typeof RANGE_PERCENTILES, number]>) range[key] = h.range(percentile);
+    ranges[name] = range;
+  }
+  return ranges;
 }
 
 /** The calibration images: training images, a share clean, the rest under an extra corruption. */
@@ -119,10 +137,11 @@ export async function calibrateBundle(options: CalibrateOptions): Promise<Calibr
   const work = await mkdtemp(path.join(tmpdir(), 'decorruptor-calibrate-'));
   try {
     const copies = await writeInstrumentedBundle(root, manifest, work);
-    const models: Record<string, TensorRanges> = {};
+    const histograms = new Map<string, Map<string, ActivationHistogram>>();
     const observe = (file: string, outputs: Readonly<Record<string, ort.Tensor>>) => {
       const original = copies.get(file) ?? file;
-      widen((models[original] ??= {}), outputs);
+      if (!histograms.has(original)) histograms.set(original, new Map());
+      record(histograms.get(original)!, outputs);
     };
     for (const editor of editors) {
       log(`calibrate: editor ${editor}, ${count} training images, batch ${batch}`);
@@ -137,6 +156,8 @@ export async function calibrateBundle(options: CalibrateOptions): Promise<Calibr
         await bundle.release();
       }
     }
+    const models: Record<string, TensorRanges> = {};
+    for (const [file, tensors] of histograms) models[file] = rangesOf(tensors);
     return { bundle: root, images: count, editors, corruptions: EXTRA_CORRUPTION_TYPES, models };
   } finally {
     await rm(work, { recursive: true, force: true });

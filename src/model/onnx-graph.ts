@@ -202,6 +202,12 @@ export interface NodeSpec {
   inputs: string[];
   outputs: string[];
   domain?: string;
+  /** Integer and string attributes. */
+  attributes?: Record<string, number | string>;
+}
+
+function encodeAttribute(name: string, value: number | string) {
+  return typeof value === 'number' ? { name, type: ATTRIBUTE_INT, i: value } : { name, type: ATTRIBUTE_STRING, s: Buffer.from(value, 'utf8') };
 }
 
 /** Encodes a one-graph model (default domain at `opset`) from its parts: for models the bench builds itself. */
@@ -215,7 +221,10 @@ export function encodeOnnxModel(spec: { opset: number; nodes: NodeSpec[]; inputs
     opset_import: [{ domain: '', version: spec.opset }],
     graph: {
       name: 'generated',
-      node: spec.nodes.map((n, i) => ({ name: `${n.opType}_${i}`, op_type: n.opType, domain: n.domain ?? '', input: n.inputs, output: n.outputs })),
+      node: spec.nodes.map((n, i) => ({
+        name: `${n.opType}_${i}`, op_type: n.opType, domain: n.domain ?? '', input: n.inputs, output: n.outputs,
+        attribute: Object.entries(n.attributes ?? {}).map(([name, value]) => encodeAttribute(name, value)),
+      })),
       initializer: (spec.initializers ?? []).map((t) => ({ name: t.name, data_type: t.dataType, dims: t.dims, raw_data: t.data })),
       input: spec.inputs.map(valueInfo),
       output: spec.outputs.map(valueInfo),

@@ -60,6 +60,7 @@ instead, as they are.`,
       parse: choice('bundle', 'per-image'),
     },
     bundle: { type: 'string', value: 'DIR', description: 'model bundle folder', defaultText: 'model.bundle' },
+    precision: { type: 'string', value: 'P', description: "fp32, int8 (the bundle's int8 variant) or auto", defaultText: 'model.precision', parse: choice('fp32', 'int8', 'auto') },
     batch: { type: 'integer', min: 1, max: 1024, default: 16, description: 'frames per inference call' },
     seed: { type: 'integer', min: 0, defaultText: '0', description: 'corruption seed' },
     json: { type: 'string', value: 'FILE', description: 'write the results as JSON' },
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   const batchSize = values.batch;
   const corruptions = values.corruptions ?? parseCorruptionList(undefined);
 
-  const config = await loadConfig({ file: values.config });
+  const config = await loadConfig({ file: values.config, overrides: { model: { precision: values.precision } } });
   // Loaded (and checked) before the engine: a bad file fails fast.
   const folder = values.images === undefined ? undefined : await loadImageFolder(values.images, limit);
   const dataDir = () => (values.data === undefined ? requireCifar10Dir(config.data.cifar10Dir) : dataFlagDir(values.data));
