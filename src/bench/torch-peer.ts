@@ -35,7 +35,7 @@ export interface TorchPeerOptions {
   warmupBatches: number;
   /** Our frames/s to compare with. */
   ours: { classifier: number | null; cm4: number | null };
-  /** Default: $DECORRUPTOR_PYTHON, else python3. */
+  /** Default: $DECORRUPTOR_PYTHON, else the first of python3 and /usr/bin/python3 (training/README's) that has PyTorch. */
   python?: string;
   timeoutMs?: number;
 }
@@ -60,14 +60,21 @@ function runPython(python: string, args: string[], timeoutMs: number): Promise<{
 
 export async function measureTorchPeer(options: TorchPeerOptions): Promise<TorchPeerResult> {
   if (!existsSync(`${TRAINING_DIR}${PEER_SCRIPT}`)) return skipped(`no ${PEER_SCRIPT} beside this build (${TRAINING_DIR})`);
-  const python = options.python ?? process.env.DECORRUPTOR_PYTHON ?? 'python3';
+  const explicit = options.python ?? process.env.DECORRUPTOR_PYTHON;
+  const pythons = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
   const args = [
     PEER_SCRIPT, '--bundle', path.resolve(options.bundleDir), '--batch', String(options.batch), '--threads', String(options.threads),
     '--rounds', String(options.rounds), '--batches-per-round', String(options.batchesPerRound), '--warmup', String(options.warmupBatches),
   ];
-  const run = await runPython(python, args, options.timeoutMs ?? 900_000);
-  if (run.missing) return skipped(`no ${python} on this machine`);
-  if (run.code === NO_TORCH_STATUS) return skipped(`PyTorch is not installed for ${python}`);
+  let run: Awaited<ReturnType<typeof runPython>> | undefined;
+  const without: string[] = [];
+  for (const python of pythons) {
+    run = await runPython(python, args, options.timeoutMs ?? 900_000);
+    if (!run.missing && run.code !== NO_TORCH_STATUS) break;
+    without.push(run.missing ? `no ${python}` : `no PyTorch for ${python}`);
+    run = undefined;
+  }
+  if (!run) return skipped(`${without.join(', ')} (DECORRUPTOR_PYTHON names another)`);
   const line = run.stdout.trim().split('\n').pop() ?? '';
   let peer: Record<string, unknown>;
   try {
