@@ -154,6 +154,31 @@ class QdqWriter:
         return self.model
 
 
+def last_layers(model: onnx.ModelProto, depth: int = 8) -> list:
+    """The Conv/Gemm/MatMul nodes that make each graph output, looking back (breadth first, at most
+    `depth` nodes deep) through the element-wise and layout ops between: a decoder's Tanh, the
+    UNet's eps-from-v arithmetic."""
+    producer = {out: n for n in model.graph.node for out in n.output}
+    found = []
+    frontier = [o.name for o in model.graph.output]
+    seen = set(frontier)
+    for _ in range(depth):
+        next_frontier = []
+        for tensor in frontier:
+            node = producer.get(tensor)
+            if node is None:
+                continue
+            if node.op_type in QUANTIZED_OPS:
+                found.append(node.name)
+                continue
+            for name in node.input:
+                if name and name in producer and name not in seen:
+                    seen.add(name)
+                    next_frontier.append(name)
+        frontier = next_frontier
+    return sorted(set(found))
+
+
 def quantize_model(model: onnx.ModelProto, ranges: dict, keep_fp32=()):
     """`ranges`: tensor -> [lo, hi]; `keep_fp32`: node names left unquantized.
     Returns the QDQ model, the quantized node names and the skipped ones."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import onnx
 
-from qdq import QUANTIZED_OPS, quantize_model
+from qdq import QUANTIZED_OPS, last_layers, quantize_model
 
 
 def int8_name(file: str) -> str:
@@ -35,6 +35,9 @@ def main():
     # Its first two convolutions (2 % of its multiply-adds) stay fp32; measured in training/README.md.
     parser.add_argument("--classifier-keep-first", type=int, default=2,
                         help="leave the classifier's first N Conv/Gemm/MatMul nodes in fp32")
+    # The layer that writes a model's output stays fp32 too: the decoder's last convolution is the
+    # picture (its uint8 step was about 2 grey levels after the Tanh), the UNet's the noise estimate.
+    parser.add_argument("--quantize-last", action="store_true", help="quantize the layers that make each graph output as well")
     args = parser.parse_args()
     bundle = Path(args.bundle)
     calibration = json.loads(Path(args.ranges).read_text())
@@ -48,7 +51,7 @@ def main():
             continue
         model = onnx.load(str(bundle / file))
         chosen = {t: ([r["min"], r["max"]] if args.range == "minmax" else r[args.range]) for t, r in ranges.items()}
-        keep = list(args.keep_fp32)
+        keep = list(args.keep_fp32) + ([] if args.quantize_last else last_layers(model))
         if file == manifest["classifier"]["file"]:
             keep += first_quantizable(model, args.classifier_keep_first)
         quantized, done, skipped = quantize_model(model, chosen, keep)
@@ -71,6 +74,7 @@ def main():
             "method": "static QDQ: uint8 activations, int8 per-channel symmetric weights, int32 bias",
             "activation_range": args.range,
             "classifier_fp32_first": args.classifier_keep_first,
+            "fp32_last_layers": not args.quantize_last,
             "fp32_nodes": sorted(args.keep_fp32),
             "calibration": {"images": calibration["images"], "split": "CIFAR-10 training", "editors": calibration["editors"],
                             "corruptions": calibration["corruptions"]},

@@ -1,8 +1,9 @@
 /**
  * The ONNX graph as data: nodes, initializer shapes, inputs and outputs, read with protobufjs and
  * the part of onnx.proto (onnx/onnx.proto3, field numbers unchanged since IR version 3) that
- * graph analysis needs. Fields left out of the schema, tensor bytes above all, are skipped by
- * the reader without being copied, and newer IR versions decode the same way.
+ * graph analysis needs. Fields left out of the schema are skipped by the reader, and newer IR
+ * versions decode the same way; raw tensor bytes come out as views of the file's buffer (no
+ * copy), and the typed-data fields (float_data...) are left out, so that they are skipped too.
  *
  * Models are never re-encoded from this subset (that would drop what it leaves out):
  * `withExtraOutputs` appends a second, tiny ModelProto to the original bytes, and protobuf's rule
@@ -52,9 +53,6 @@ message AttributeProto {
 message TensorProto {
   repeated int64 dims = 1;
   int32 data_type = 2;
-  repeated float float_data = 4;
-  repeated int32 int32_data = 5;
-  repeated int64 int64_data = 7;
   string name = 8;
   bytes raw_data = 9;
 }
