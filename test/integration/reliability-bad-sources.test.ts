@@ -101,7 +101,9 @@ describe('serve with one good source and six bad ones', { timeout: 120_000 }, ()
           assert.match(String(stream.message), new RegExp(`source "${id}"`), `${id}: the message names the source`);
           assert.match(String(stream.message), detail, `${id}: the message says what is wrong`);
         }
-        assert.equal(streams.get('good')!.state, 'running');
+        // On a loaded machine the good source may still be starting when the 404 one has given up:
+        // its frames are what proves it runs beside six failed ones.
+        assert.match(String(streams.get('good')!.state), /^(starting|running)$/);
         await fresh.moreFrames(2, 'good', 30_000);
       } finally {
         fresh.close();
