@@ -53,7 +53,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     parser.add_argument("--skip-editors", action="store_true", help="classifier and VAE only")
-    parser.add_argument("--version", default="2.2.0", help="bundle version written to the manifest")
+    parser.add_argument("--version", default="2.3.0", help="bundle version written to the manifest")
     # Weights under training/checkpoints: the defaults are the shipped ones; others export a candidate.
     parser.add_argument("--classifier", default="classifier.pt")
     parser.add_argument("--vae", default="vae.pt")
@@ -116,9 +116,14 @@ def main():
         "noiseSchedule": {"numTrainTimesteps": NUM_TRAIN_TIMESTEPS, "betaStart": BETA_START, "betaEnd": BETA_END,
                           "betaSchedule": "scaled_linear"},
         "editors": editors,
+        # The corruption gate is trained and exported by gate.py; a re-export keeps it.
+        **({"gate": previous["gate"]} if "gate" in previous else {}),
         "info": previous.get("info", {}),
     }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    # The gate's parity case (gate.py) stays with its model.
+    previous_parity = json.loads((out / "parity.json").read_text()) if (out / "parity.json").exists() else []
+    parity += [c for c in previous_parity if "gate" in previous and c["file"] == Path(previous["gate"]["file"]).name]
     (out / "parity.json").write_text(json.dumps(parity))
     print(json.dumps({"exported": [p["file"] for p in parity], "out": str(out)}))
 

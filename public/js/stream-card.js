@@ -163,7 +163,8 @@ export class StreamCard {
     this.root.style.setProperty('--frame-aspect', `${size.width} / ${size.height}`);
     $('.frame-size', this.root).textContent = `${size.width}×${size.height}`;
     const edit = header.images.edited;
-    $('.edit-size', this.root).textContent = edit ? `${edit.width}×${edit.height}` : '(editor off)';
+    $('.edit-size', this.root).textContent = edit ? `${edit.width}×${edit.height}` : header.gate ? '(skipped: the frame looks clean)' : '(editor off)';
+    this.#showGate(header.gate);
 
     // The answer: the stream's smoothed label when smoothing is on, else this frame's ensemble.
     const adapted = header.smoothed ?? header.ensemble;
@@ -211,6 +212,16 @@ export class StreamCard {
     const correct = prediction.label === truth;
     row.dataset.verdict = correct ? 'correct' : 'wrong';
     verdict.textContent = correct ? '✓' : '✗';
+  }
+
+  /** Whether the editor is on for this stream and its corruption score (absent: the bundle has no gate). */
+  #showGate(gate) {
+    const chip = $('.chip.gate', this.root);
+    chip.hidden = !gate;
+    if (!gate) return;
+    const on = gate.streamActive ?? gate.active;
+    chip.dataset.active = String(on);
+    chip.textContent = `editor ${on ? 'on' : 'off'} · corruption ${(gate.level ?? gate.score).toFixed(2)}`;
   }
 
   #recordAccuracy(header) {

@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   classifierTensors,
+  gateTensors,
   decoderTensors,
   encoderTensors,
   examineModel,
@@ -91,6 +92,7 @@ function rolesOf(manifest: Manifest): Role[] {
   for (const [name, editor] of Object.entries(manifest.editors)) {
     roles.push({ role: `editor '${name}' (${editor.kind}) unet`, file: editor.unet.file, expected: unetTensors(manifest, name, editor) });
   }
+  if (manifest.gate) roles.push({ role: 'corruption gate', file: manifest.gate.file, expected: gateTensors(manifest.gate) });
   return roles;
 }
 

@@ -67,6 +67,15 @@ export function choice<const T extends string>(...allowed: T[]): (text: string, 
   };
 }
 
+/** `--gate auto|off`: the corruption gate (model.gate). */
+export const GATE = {
+  type: 'string',
+  value: 'auto|off',
+  description: 'corruption gate: the editor runs only where a frame looks corrupted (bundles without a gate edit every frame)',
+  defaultText: 'model.gate, auto',
+  parse: choice('auto', 'off'),
+} satisfies StringOption<'auto' | 'off'>;
+
 /** `--motion-gate on|off` as a config override of `motionGate`. */
 export const motionGateOption = (description: string) =>
   ({

@@ -65,6 +65,8 @@ const resultHeaderSchema = frameHeaderSchema.extend({
     ensemble: predictionSchema,
     timings: z.record(z.string(), z.number()),
     distribution: z.array(z.number()).optional(),
+    // Absent from workers older than the corruption gate.
+    gate: z.object({ score: z.number(), active: z.boolean() }).nullable().optional(),
   }),
   edited: z.object({ jpegBytes: z.int().min(1), width: z.int().positive(), height: z.int().positive() }).nullable(),
   /** The grey thumbnail, one byte a value (the [0, 1] values times 255), base64. */
@@ -133,7 +135,7 @@ export function decodeResult(message: Uint8Array): DecodedResult {
   const source = slice(body, 0, parsed.jpegBytes, 'result message');
   const edited = parsed.edited === null ? null : slice(body, parsed.jpegBytes, parsed.edited.jpegBytes, 'result message');
   const { distribution, ...predictions } = parsed.inference;
-  const inference = { ...predictions, distribution: Float32Array.from(distribution ?? []), editedImage: null } as unknown as FrameInference;
+  const inference = { ...predictions, gate: predictions.gate ?? null, distribution: Float32Array.from(distribution ?? []), editedImage: null } as unknown as FrameInference;
   return {
     frame: frameFromHeader(parsed),
     inference,

@@ -32,6 +32,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'DECORRUPTOR_PROVIDERS', path: ['model', 'providers'], kind: 'list', description: 'comma-separated execution providers, e.g. cuda,cpu' },
   { name: 'DECORRUPTOR_ENSEMBLE', path: ['model', 'ensemble'], kind: 'string', description: 'sum | confidence | entropy' },
   { name: 'DECORRUPTOR_PRECISION', path: ['model', 'precision'], kind: 'string', description: 'fp32 | int8 | auto' },
+  { name: 'DECORRUPTOR_GATE', path: ['model', 'gate'], kind: 'string', description: 'corruption gate: auto | off' },
   { name: 'DECORRUPTOR_TOPK', path: ['model', 'topK'], kind: 'number', description: 'classes reported per prediction' },
   { name: 'DECORRUPTOR_MAX_BATCH', path: ['batching', 'maxBatch'], kind: 'number', description: 'largest inference batch' },
   { name: 'DECORRUPTOR_MAX_WAIT_MS', path: ['batching', 'maxWaitMs'], kind: 'number', description: 'batch wait after its first frame' },

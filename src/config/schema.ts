@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { SMOOTHING_MODES } from '../flow/smoothing/label-smoother.js';
 import { EDITOR_NOISE_SOURCES } from '../model/noise.js';
-import { ENSEMBLE_MODES } from '../model/types.js';
+import { ENSEMBLE_MODES, GATE_MODES } from '../model/types.js';
 import { PRECISIONS } from '../model/precision.js';
 import { ANNOTATE_LAYOUTS } from '../sinks/annotate-frame.js';
 import { isLoopbackHost } from './hosts.js';
@@ -150,6 +150,13 @@ export const modelSchema = z.strictObject({
    * dot-product instructions, model by model, where a start-up check measured it faster).
    */
   precision: z.enum(PRECISIONS).default('fp32'),
+  /**
+   * The corruption gate (bundles with one): auto runs the editor only on corrupted frames (per
+   * stream, smoothed: see gateSmoothing; per image in eval); off edits every frame.
+   */
+  gate: z.enum(GATE_MODES).default('auto'),
+  /** Score (0..1) from which a frame counts as corrupted; unset: the bundle's, chosen on validation. */
+  gateThreshold: z.number().min(0).max(1).optional(),
 });
 
 export const batchingSchema = z.strictObject({
@@ -274,6 +281,18 @@ const recordingsSchema = z
     path: ['retentionSegments'],
   });
 
+/**
+ * The corruption gate per stream in serve and run (src/flow/gating): the editor is switched on when
+ * the stream's smoothed score reaches the threshold and off when it falls `hysteresis` below it; a
+ * discontinuity starts afresh. A camera's condition changes slowly: a stream does not flicker.
+ */
+export const gateSmoothingSchema = z.strictObject({
+  /** Time for a frame's weight in the smoothed score to halve, in the stream's own time. */
+  halfLifeMs: z.number().positive().max(600_000).default(200),
+  /** How far below the threshold the smoothed score must fall to switch the editor off. */
+  hysteresis: z.number().min(0).max(1).default(0.1),
+});
+
 /** Motion gating per stream (src/flow/motion-gate.ts): still frames carry the last result instead of being inferred. */
 export const motionGateSchema = z.strictObject({
   /** Unset: on in `serve` (live cameras), off in `run` (every frame of a replay inferred). */
@@ -321,6 +340,7 @@ export const configSchema = z
     data: dataSchema.prefault({}),
     smoothing: smoothingSchema.prefault({}),
     motionGate: motionGateSchema.prefault({}),
+    gateSmoothing: gateSmoothingSchema.prefault({}),
     sinks: sinksSchema.prefault({}),
     /** The NATS JetStream broker of a scale-out deployment (ingest, worker, gateway roles). */
     cluster: clusterSchema.prefault({}),
@@ -354,6 +374,7 @@ export type ModelConfig = z.output<typeof modelSchema>;
 export type BatchingConfig = z.output<typeof batchingSchema>;
 export type SinksConfig = z.output<typeof sinksSchema>;
 export type SmoothingConfig = z.output<typeof smoothingSchema>;
+export type GateSmoothingConfig = z.output<typeof gateSmoothingSchema>;
 export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type BackoffConfig = z.output<typeof backoffSchema>;

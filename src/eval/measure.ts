@@ -17,7 +17,7 @@ import { EvalError } from './errors.js';
 import type { ConditionResult } from './types.js';
 
 export interface MeasureOptions {
-  /** An open engine; neither created nor closed here. */
+  /** An open engine; neither created nor closed here. Its corruption gate (if any) decides per image. */
   engine: Pick<InferenceEngine, 'infer' | 'info'>;
   /** The clean images (already limited), their targets and class names: the clean row and the MSE reference. */
   dataset: Cifar10Set;
@@ -106,6 +106,7 @@ export async function measureConditions(options: MeasureOptions): Promise<Measur
       input: t.inputSquares / (n * SQUARES_PER_MSE),
       edited: t.editedImages > 0 ? t.editedSquares / (t.editedImages * SQUARES_PER_MSE) : null,
     },
+    editRate: t.editedImages / n,
   });
   const altered = options.conditions.map((c) => result(tallies.get(c)!));
   return {
@@ -203,6 +204,7 @@ function meanResult(results: readonly ConditionResult[]): ConditionResult {
       input: mean(results.map((r) => r.mse.input)),
       edited: edited.every((e): e is number => e !== null) ? mean(edited) : null,
     },
+    editRate: mean(results.map((r) => r.editRate)),
   };
 }
 
@@ -218,6 +220,7 @@ function round(r: ConditionResult): ConditionResult {
     edited: accuracy(r.edited),
     ensemble: accuracy(r.ensemble),
     mse: { input: mse(r.mse.input), edited: r.mse.edited === null ? null : mse(r.mse.edited) },
+    editRate: accuracy(r.editRate),
   };
 }
 

@@ -24,9 +24,15 @@ function imagesNote(report: EvalReport): string {
   return report.images === undefined ? `severity ${report.severity}` : `images from ${report.images} (as given, no corruption applied here)`;
 }
 
+/** ", gate auto (threshold 0.52)": whether the corruption gate chose the images to edit. */
+function gateNote(report: EvalReport): string {
+  return report.gate ? `, gate ${report.gate.mode} (threshold ${report.gate.threshold})` : '';
+}
+
 /**
  * A fixed-width table, accuracies in percent, then the pixel MSE to the clean image of the input
- * frame and of the edited image ('-' without editor):
+ * frame and of the edited image ('-' without editor), and with a corruption gate the share of
+ * images the editor ran on (edit %):
  *
  *   condition          source  edited  ensemble    gain    MSE in  MSE out
  *   clean                91.0    88.5      91.5    +0.5    0.0000   0.0021
@@ -43,14 +49,15 @@ export function formatReportTable(report: EvalReport, options: TableOptions = {}
   const meanLabel = `mean (${names.length})`;
   const width = Math.max('condition'.length, meanLabel.length, ...rows.map(([name]) => name.length));
   // Cell widths; the MSE columns stand a little apart from the accuracy ones.
-  const widths = [6, 6, 8, 6, 8, 7];
+  const gated = report.gate !== null;
+  const widths = [6, 6, 8, 6, 8, 7, 6];
   const line = (name: string, cells: string[]) => `${name.padEnd(width)}  ${cells.map((c, i) => c.padStart(widths[i])).join('  ')}`;
   const row = ([name, r]: [string, ConditionResult]) =>
-    line(name, [percent(r.source), percent(r.edited), percent(r.ensemble), gain(r), mse(r.mse.input), mse(r.mse.edited)]);
-  const header = line('condition', ['source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
+    line(name, [percent(r.source), percent(r.edited), percent(r.ensemble), gain(r), mse(r.mse.input), mse(r.mse.edited), ...(gated ? [percent(r.editRate)] : [])]);
+  const header = line('condition', ['source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out', ...(gated ? ['edit %'] : [])]);
   const rule = '-'.repeat(header.length);
   const out = [
-    `CIFAR-10-C style, ${imagesNote(report)}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)} (accuracy %, gain = ensemble - source)`,
+    `CIFAR-10-C style, ${imagesNote(report)}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)}${gateNote(report)} (accuracy %, gain = ensemble - source)`,
     'MSE in / MSE out: pixel MSE ([0,1] scale) of the input frame / the edited image against the clean image',
     header,
     rule,

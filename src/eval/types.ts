@@ -1,5 +1,6 @@
 /** The benchmark's result, exactly as `decorruptor eval --json` writes it. */
 import type { EditorNoise } from '../model/noise.js';
+import type { GateMode } from '../model/types.js';
 
 /** Top-1 accuracies as fractions in [0, 1]. */
 export interface Accuracy {
@@ -30,6 +31,8 @@ export interface PixelMse {
 /** One condition (clean, a corruption, or their mean): the accuracies, and `mse` next to them. */
 export interface ConditionResult extends Accuracy {
   mse: PixelMse;
+  /** Share of the images the editor ran on (1 without a gate, 0 without an editor). */
+  editRate: number;
 }
 
 export interface EvalReport {
@@ -49,6 +52,11 @@ export interface EvalReport {
    * own, derived from the base seed and the image index ('per-stream'); null without editor.
    */
   noise: EditorNoise | null;
+  /**
+   * The corruption gate, deciding per image (`--gate auto`) or editing every one (`off`); null when
+   * the bundle has none or the editor is off.
+   */
+  gate: { mode: GateMode; threshold: number } | null;
   /** Uncorrupted images: what adaptation may cost when there is nothing to fix. */
   clean: ConditionResult;
   /** Per corruption type, in the order evaluated. */

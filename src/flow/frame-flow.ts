@@ -6,12 +6,13 @@
  * model makes live streams drop stale frames (counted) instead of queueing them, and replayed files
  * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
  */
-import { Subject, Subscription, catchError, concatMap, EMPTY, filter, finalize, from, mergeMap, of, startWith, type Observable, type OperatorFunction } from 'rxjs';
+import { Subject, Subscription, catchError, concatMap, EMPTY, filter, finalize, from, mergeMap, of, startWith, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { EngineError, FrameInference, InferenceEngine } from '../model/index.js';
 import { fairMergeAll, latestFrame, type Frame, type SourceError, type SourceMode, type SourceStateEvent } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamStateEvent } from '../server/stream-state.js';
 import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
+import { smoothGate, type GateLevelOptions } from './gating/index.js';
 import { MotionGate, type MotionGateOptions } from './motion-gate.js';
 import { smoothLabels, type ProcessedFrame, type SmoothLabelsOptions } from './smoothing/index.js';
 
@@ -72,6 +73,11 @@ export interface FrameFlowOptions {
    * instead of being inferred (marked `reused`); default off (every frame inferred).
    */
   motionGate?: MotionGateOptions;
+  /**
+   * The corruption gate per stream (engines whose bundle has a gate): each stream's smoothed score
+   * decides whether its next frames are edited (Frame.edit). Unset: the engine decides per frame.
+   */
+  gate?: GateLevelOptions;
   /** Temporal label smoothing per stream (the stage between the engine and the sinks); default off. */
   smoothing?: Omit<SmoothLabelsOptions, 'labels'>;
   /** Every output; each is isolated from the others (fanOut). The flow does not close them. */
@@ -91,6 +97,12 @@ export class FrameFlow {
   readonly #ready$ = new Subject<void>();
   /** Each gated stream's motion gate, by stream id. */
   readonly #motionGates = new Map<string, MotionGate>();
+  /**
+   * Per stream, the corruption gate's decision for its next frames: true edit, false skip the
+   * editor; absent: each frame decides by its own score. One boolean per stream id seen (a stream
+   * added again starts with a discontinuity, which drops it).
+   */
+  readonly #editing = new Map<string, boolean>();
   /** Every processed frame, in order, on its way through the stages to the sinks. */
   readonly #processed$ = new Subject<ProcessedFrame>();
   /** Per stream, the emission still waiting for an asynchronous transform: later ones queue behind it. */
@@ -123,8 +135,10 @@ export class FrameFlow {
     const { streams } = options;
     const inFlight = options.inFlight ?? (streams.some((s) => s.source.mode === 'replay') ? 2 : 1);
     const smoothing = options.smoothing ?? { mode: 'off', halfLifeMs: 1000, window: 1, margin: 0, sceneCut: 0 };
+    let processed$: Observable<ProcessedFrame> = this.#processed$;
+    if (options.gate) processed$ = processed$.pipe(smoothGate(options.gate), tap(({ frame, inference }) => this.#noteGate(frame.streamId, inference.gate?.streamActive)));
     this.#subscriptions.add(
-      this.#processed$
+      processed$
         .pipe(smoothLabels({ ...smoothing, labels: options.engine.info.labels }))
         .subscribe(({ frame, inference }) => this.#sink.frame(frame, inference)),
     );
@@ -232,11 +246,37 @@ export class FrameFlow {
     return transform ? frames$.pipe(transformInOrder(transform)) : frames$;
   }
 
+  /**
+   * Marks the frames of a batch with their streams' gate decisions, as they are handed to the
+   * engine: the freshest point (a replay reads frames well ahead of the batch that takes them).
+   * A discontinuity forgets the decision: that frame, and its stream's frames until its result is
+   * back, decide by their own scores.
+   */
+  #markEdits(batch: readonly Frame[]): Frame[] {
+    return batch.map((frame) => {
+      if (frame.discontinuity) this.#editing.delete(frame.streamId);
+      const edit = this.#editing.get(frame.streamId);
+      return edit === undefined ? frame : { ...frame, edit };
+    });
+  }
+
+  /** A processed frame's gate stage said what the stream's next frames get. */
+  #noteGate(streamId: string, streamActive: boolean | null | undefined): void {
+    const before = this.#editing.get(streamId);
+    // Also for a stream whose source has ended: a replay is read well ahead of its results.
+    if (streamActive === undefined || streamActive === null) this.#editing.delete(streamId);
+    else this.#editing.set(streamId, streamActive);
+    // A still scene would otherwise carry a result of the other mode until the motion gate's maxAgeMs.
+    if (before !== undefined && streamActive !== undefined && streamActive !== null && streamActive !== before) {
+      this.#motionGates.get(streamId)?.invalidate();
+    }
+  }
+
   async #infer(batch: Frame[]): Promise<void> {
     const { engine, log } = this.#options;
     const sink = this.#sink;
     try {
-      const results = await engine.infer(batch);
+      const results = await engine.infer(this.#options.gate ? this.#markEdits(batch) : batch);
       if (this.#stopped) return;
       sink.batch(batch.length, results[0].timings);
       batch.forEach((frame, i) => {

@@ -63,6 +63,14 @@ export class MotionGate {
     this.settled(frame);
   }
 
+  /**
+   * The last result no longer holds for a still scene (the stream's corruption gate switched the
+   * editor on or off): the next frame is inferred, and frames waiting carry its result.
+   */
+  invalidate(): void {
+    this.#last = null;
+  }
+
   /** A frame handed to inference will not come back (dropped as stale, or its batch failed). */
   settled(frame: Frame): void {
     this.#pending.delete(frame.seq);

@@ -1,17 +1,22 @@
 /**
  * One batch through the whole method, worker-side:
  *   frames -> resize + normalise -> classifier(original)
- *   frames -> resize to the VAE size, [-1,1] -> encode -> sample -> decode -> rgb24 (edited image)
+ *   frames -> resize + normalise -> corruption gate -> score (bundles with a gate)
+ *   the frames to edit -> resize to the VAE size, [-1,1] -> encode -> sample -> decode -> rgb24 (edited image)
  *   edited rgb24 -> resize + normalise -> classifier(edited) -> ensemble
+ * Which frames are edited: every one with the gate off or without a gate model; else each frame's
+ * own `edit` (the stream's decision, made upstream), or, where it has none, its score against the
+ * threshold. A frame that is not edited answers with the source prediction.
  * The classifier sees the edited image as the 8-bit picture that is shown to users, so what is
  * displayed and what is classified are the same thing.
  */
 import type { ModelBundle } from './bundle.js';
+import type { EnsembleRule } from './manifest.js';
 import { predictFrame, type FramePredictions } from './ensemble.js';
 import { LatentEditor } from './latent-editor.js';
 import type { EditorNoiseSource } from './noise.js';
 import { classifierAffine, planarToRgb24, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type Size } from './preprocess.js';
-import type { EnsembleMode, StageTimings } from './types.js';
+import type { EnsembleMode, GateMode, GateResult, StageTimings } from './types.js';
 
 export interface InputFrame {
   streamId: string;
@@ -19,6 +24,8 @@ export interface InputFrame {
   height: number;
   /** Packed rgb24. */
   data: Uint8Array;
+  /** The stream's gate decision; absent: this frame's own score decides. */
+  edit?: boolean;
 }
 
 export interface BatchInferenceOptions {
@@ -27,13 +34,17 @@ export interface BatchInferenceOptions {
   editorNoise: EditorNoiseSource;
   ensemble: EnsembleMode;
   topK: number;
+  /** Default 'auto'. */
+  gate?: GateMode;
+  /** Overrides the bundle's gate threshold. */
+  gateThreshold?: number;
 }
 
 /** Stage timings a batch measures; the caller adds queueMs and totalMs. */
 export type BatchTimings = Omit<StageTimings, 'queueMs' | 'totalMs'>;
 
 export interface BatchResult {
-  frames: Array<FramePredictions & { editedImage: Uint8Array | null }>;
+  frames: Array<FramePredictions & { editedImage: Uint8Array | null; gate: GateResult | null }>;
   timings: BatchTimings;
 }
 
@@ -41,17 +52,27 @@ export class BatchInference {
   readonly bundle: ModelBundle;
   /** Null when the editor is off. */
   readonly editor: LatentEditor | null;
+  /** The ensemble in use ('learned' asked of a bundle without a rule or a gate is 'sum'). */
   readonly ensemble: EnsembleMode;
   readonly topK: number;
+  /** The gate in use: its mode and threshold; null without a gate model (every frame edited). */
+  readonly gate: { mode: GateMode; threshold: number } | null;
   #classifierAffine: ChannelAffine;
+  #gateAffine: ChannelAffine | null;
+  #rule: EnsembleRule | null;
 
   private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
     this.bundle = bundle;
     this.editor = editor;
-    this.ensemble = options.ensemble;
     this.topK = options.topK;
     const { mean, std } = bundle.manifest.classifier.normalization;
     this.#classifierAffine = classifierAffine(mean, std);
+    const gate = bundle.gate?.spec;
+    this.gate = gate ? { mode: options.gate ?? 'auto', threshold: options.gateThreshold ?? gate.threshold } : null;
+    this.#gateAffine = gate ? classifierAffine(gate.normalization.mean, gate.normalization.std) : null;
+    // The learned rule weighs the gate's score: without a rule or a gate, the equal-weight sum.
+    this.#rule = options.ensemble === 'learned' && gate ? (bundle.editor?.ensembleRule ?? null) : null;
+    this.ensemble = options.ensemble === 'learned' && !this.#rule ? 'sum' : options.ensemble;
   }
 
   static create(bundle: ModelBundle, options: BatchInferenceOptions): BatchInference {
@@ -71,57 +92,84 @@ export class BatchInference {
     const labels = manifest.labels;
     const k = labels.length;
     const timings: BatchTimings = {
-      preprocessMs: 0, classifyMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, batchSize: batch,
+      preprocessMs: 0, classifyMs: 0, gateMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, batchSize: batch,
     };
     const clock = stopwatch();
 
     const classify = async (images: readonly { size: Size; data: Uint8Array }[]): Promise<Float32Array> => {
+      const n = images.length;
       const plane = 3 * cls.inputSize.width * cls.inputSize.height;
-      const input = new Float32Array(batch * plane);
+      const input = new Float32Array(n * plane);
       images.forEach((img, b) => rgb24ToPlanar(img.data, img.size, input, b * plane, cls.inputSize, cls.resize, this.#classifierAffine));
       timings.preprocessMs += clock.lap();
-      const dims = [batch, 3, cls.inputSize.height, cls.inputSize.width];
+      const dims = [n, 3, cls.inputSize.height, cls.inputSize.width];
       const io = this.bundle.classifierIo;
-      const logits = await classifier.run({ [io.input]: { data: input, dims } }, io.output, batch, k);
+      const logits = await classifier.run({ [io.input]: { data: input, dims } }, io.output, n, k);
       timings.classifyMs += clock.lap();
       return logits;
     };
 
     const sourceLogits = await classify(frames.map((f) => ({ size: f, data: f.data })));
+    const scores = await this.#score(frames, timings, clock);
+    const editing = frames.map((f, b) => this.#decide(f, scores ? scores[b] : null));
 
-    let editedLogits: Float32Array | null = null;
-    let editedImages: Uint8Array[] | null = null;
-    if (this.editor) {
+    // The editor runs on the frames to edit only: a batch of those.
+    const toEdit = frames.flatMap((f, b) => (editing[b] ? [{ frame: f, b }] : []));
+    const editedLogitsOf = new Map<number, Float32Array>();
+    const editedImageOf = new Map<number, Uint8Array>();
+    if (this.editor && toEdit.length > 0) {
+      const n = toEdit.length;
       const vae = manifest.vae;
       const plane = 3 * vae.inputSize.width * vae.inputSize.height;
-      const vaeInput = new Float32Array(batch * plane);
-      frames.forEach((f, b) => rgb24ToPlanar(f.data, f, vaeInput, b * plane, vae.inputSize, vae.resize, VAE_AFFINE));
+      const vaeInput = new Float32Array(n * plane);
+      toEdit.forEach(({ frame: f }, i) => rgb24ToPlanar(f.data, f, vaeInput, i * plane, vae.inputSize, vae.resize, VAE_AFFINE));
       timings.preprocessMs += clock.lap();
 
-      const cond = await this.editor.encode(vaeInput, batch);
+      const cond = await this.editor.encode(vaeInput, n);
       timings.encodeMs += clock.lap();
-      const latents = await this.editor.sample(cond, frames.map((f) => f.streamId));
+      const latents = await this.editor.sample(cond, toEdit.map(({ frame: f }) => f.streamId));
       timings.unetMs += clock.lap();
-      const decoded = await this.editor.decode(latents, batch);
-      const images = frames.map((_, b) => planarToRgb24(decoded, b * plane, vae.inputSize));
+      const decoded = await this.editor.decode(latents, n);
+      const images = toEdit.map((_, i) => planarToRgb24(decoded, i * plane, vae.inputSize));
       timings.decodeMs += clock.lap();
 
-      editedImages = images;
-      editedLogits = await classify(images.map((data) => ({ size: vae.inputSize, data })));
+      const editedLogits = await classify(images.map((data) => ({ size: vae.inputSize, data })));
+      toEdit.forEach(({ b }, i) => {
+        editedImageOf.set(b, images[i]);
+        editedLogitsOf.set(b, editedLogits.subarray(i * k, (i + 1) * k));
+      });
     }
 
     const results = frames.map((_, b) => ({
-      ...predictFrame(
-        sourceLogits.subarray(b * k, (b + 1) * k),
-        editedLogits ? editedLogits.subarray(b * k, (b + 1) * k) : null,
-        labels,
-        this.ensemble,
-        this.topK,
-      ),
-      editedImage: editedImages ? editedImages[b] : null,
+      ...predictFrame(sourceLogits.subarray(b * k, (b + 1) * k), editedLogitsOf.get(b) ?? null, labels, this.ensemble, this.topK,
+        this.#rule && scores ? { rule: this.#rule, gateScore: scores[b]! } : undefined),
+      editedImage: editedImageOf.get(b) ?? null,
+      gate: scores ? { score: scores[b], active: editedLogitsOf.has(b) } : null,
     }));
     timings.ensembleMs += clock.lap();
     return { frames: results, timings };
+  }
+
+  /** The gate's score per frame, or null without a gate model. */
+  async #score(frames: readonly InputFrame[], timings: BatchTimings, clock: { lap(): number }): Promise<Float32Array | null> {
+    const gate = this.bundle.gate;
+    if (!gate || !this.#gateAffine) return null;
+    const { inputSize, resize } = gate.spec;
+    const plane = 3 * inputSize.width * inputSize.height;
+    const input = new Float32Array(frames.length * plane);
+    frames.forEach((f, b) => rgb24ToPlanar(f.data, f, input, b * plane, inputSize, resize, this.#gateAffine!));
+    timings.preprocessMs += clock.lap();
+    const dims = [frames.length, 3, inputSize.height, inputSize.width];
+    const scores = await gate.model.run({ [gate.io.input]: { data: input, dims } }, gate.io.output, frames.length, 1);
+    timings.gateMs += clock.lap();
+    return scores;
+  }
+
+  /** Whether the editor runs on a frame (see the top of this file). */
+  #decide(frame: InputFrame, score: number | null): boolean {
+    if (!this.editor) return false;
+    if (!this.gate || this.gate.mode === 'off' || score === null) return true;
+    return frame.edit ?? score >= this.gate.threshold;
   }
 }
 

@@ -4,7 +4,7 @@
  * these; `decorruptor bundle inspect` prints them next to what the models declare.
  */
 import { BundleError } from './errors.js';
-import type { EditorSpec, Manifest } from './manifest.js';
+import type { EditorSpec, GateSpec, Manifest } from './manifest.js';
 import type { TensorMeta } from './onnx-model.js';
 import { resolveTensorNames, TensorNameError, type ModelTensors, type TensorRole } from './tensor-names.js';
 
@@ -30,6 +30,14 @@ export function classifierTensors(manifest: Manifest): TensorExpectation[] {
   return [
     tensorOf('input', 'classifier.input', input, 'image', [null, 3, inputSize.height, inputSize.width], `[B,3,H,W], H,W = classifier.inputSize ${inputSize.height}x${inputSize.width}`),
     tensorOf('output', 'classifier.output', output, 'logits', [null, manifest.labels.length], `[B,K] logits, K = ${manifest.labels.length} labels`),
+  ];
+}
+
+export function gateTensors(gate: GateSpec): TensorExpectation[] {
+  const { input, output, inputSize } = gate;
+  return [
+    tensorOf('input', 'gate.input', input, 'image', [null, 3, inputSize.height, inputSize.width], `[B,3,H,W], H,W = gate.inputSize ${inputSize.height}x${inputSize.width}`),
+    tensorOf('output', 'gate.output', output, 'score', [null], '[B] scores in [0,1]'),
   ];
 }
 

@@ -9,8 +9,8 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { BundleError } from './errors.js';
-import { checkModel, classifierTensors, decoderTensors, encoderTensors, unetTensors } from './bundle-io.js';
-import type { EditorSpec, Manifest } from './manifest.js';
+import { checkModel, classifierTensors, decoderTensors, encoderTensors, gateTensors, unetTensors } from './bundle-io.js';
+import type { EditorSpec, GateSpec, Manifest } from './manifest.js';
 import { bundleFiles, MANIFEST_FILE, readManifest } from './manifest-file.js';
 import { OnnxModel, type SessionConfig } from './onnx-model.js';
 import { openAtPrecision, type ModelPrecision, type Precision } from './precision.js';
@@ -46,6 +46,13 @@ export interface UnetIo {
   output: string;
 }
 
+/** The corruption gate's session, spec and tensor names. */
+export interface BundleGate {
+  model: OnnxModel;
+  spec: GateSpec;
+  io: { input: string; output: string };
+}
+
 /** The sessions of one bundle in one configuration (classifier, and the chosen editor's models). */
 export class ModelBundle {
   readonly dir: string;
@@ -59,8 +66,10 @@ export class ModelBundle {
   readonly classifierIo: ClassifierIo;
   /** The precision each open session runs at, by role (as `providers`). */
   readonly precisions: Record<string, ModelPrecision>;
+  /** The corruption gate: null when the manifest has none or the editor is off (nothing to gate). */
+  readonly gate: BundleGate | null;
 
-  private constructor(dir: string, manifest: Manifest, editorName: string, editor: EditorSpec | null, classifier: OnnxModel, classifierIo: ClassifierIo, edit: ModelBundle['edit'], precisions: Record<string, ModelPrecision>) {
+  private constructor(dir: string, manifest: Manifest, editorName: string, editor: EditorSpec | null, classifier: OnnxModel, classifierIo: ClassifierIo, edit: ModelBundle['edit'], precisions: Record<string, ModelPrecision>, gate: BundleGate | null) {
     this.dir = dir;
     this.precisions = precisions;
     this.manifest = manifest;
@@ -69,6 +78,7 @@ export class ModelBundle {
     this.classifier = classifier;
     this.classifierIo = classifierIo;
     this.edit = edit;
+    this.gate = gate;
   }
 
   static async open(dir: string, options: BundleOpenOptions): Promise<ModelBundle> {
@@ -126,7 +136,13 @@ export class ModelBundle {
         const unetIo = checkUnet(unet, options.editor, editor, manifest);
         edit = { encoder, decoder, unet, vaeIo, unetIo };
       }
-      return new ModelBundle(root, manifest, options.editor, editor, classifier, classifierIo, edit, precisions);
+      let gate: BundleGate | null = null;
+      if (editor && manifest.gate) {
+        const model = await openRole('gate', manifest.gate.file);
+        const [input, output] = checkModel(model, gateTensors(manifest.gate));
+        gate = { model, spec: manifest.gate, io: { input, output } };
+      }
+      return new ModelBundle(root, manifest, options.editor, editor, classifier, classifierIo, edit, precisions, gate);
     } catch (error) {
       await Promise.allSettled(opened.map((m) => m.release()));
       throw error;
@@ -141,11 +157,12 @@ export class ModelBundle {
       out.vaeDecoder = this.edit.decoder.provider;
       out.unet = this.edit.unet.provider;
     }
+    if (this.gate) out.gate = this.gate.model.provider;
     return out;
   }
 
   async release(): Promise<void> {
-    const models = [this.classifier, this.edit?.encoder, this.edit?.decoder, this.edit?.unet].filter((m): m is OnnxModel => !!m);
+    const models = [this.classifier, this.edit?.encoder, this.edit?.decoder, this.edit?.unet, this.gate?.model].filter((m): m is OnnxModel => !!m);
     await Promise.allSettled(models.map((m) => m.release()));
   }
 }

@@ -9,12 +9,12 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { moduleBeside, startWorker } from './start-worker.js';
-import { ENSEMBLE_MODES } from './types.js';
+import { ENSEMBLE_MODES, GATE_MODES } from './types.js';
 import { deserializeError, EngineError } from './errors.js';
 import { EDITOR_NOISE_SOURCES, type EditorNoiseSource } from './noise.js';
 import { PRECISIONS, type Precision } from './precision.js';
 import type { Frame } from '../stream/frame.js';
-import type { EnsembleMode, FrameInference } from './types.js';
+import type { EnsembleMode, FrameInference, GateMode } from './types.js';
 import { absoluteNow, type EngineInfo, type FromWorker, type ToWorker, type WireFrame, type WorkerInit } from './worker-protocol.js';
 
 export type { EngineInfo } from './worker-protocol.js';
@@ -44,6 +44,14 @@ export interface InferenceEngineOptions {
   editorNoise?: EditorNoiseSource;
   /** Base seed of the per-stream editor noise; default 0. */
   noiseSeed?: number;
+  /**
+   * The corruption gate (bundles that have one): 'auto' (default) edits a frame only when the
+   * frame says so (Frame.edit, the flow's per-stream decision) or, without a say, when its own
+   * score reaches the threshold; 'off' edits every frame.
+   */
+  gate?: GateMode;
+  /** Overrides the bundle's gate threshold (0..1). */
+  gateThreshold?: number;
   log?: (message: string) => void;
   /** Alternative worker script speaking worker-protocol.ts (tests). */
   workerUrl?: URL;
@@ -77,6 +85,11 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
   }
   const precision = options.precision ?? 'fp32';
   if (!PRECISIONS.includes(precision)) throw invalid(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
+  const gate = options.gate ?? 'auto';
+  if (!GATE_MODES.includes(gate)) throw invalid(`gate must be one of ${GATE_MODES.join(', ')}, got ${String(gate)}`);
+  if (options.gateThreshold !== undefined && !(options.gateThreshold >= 0 && options.gateThreshold <= 1)) {
+    throw invalid(`gateThreshold must be in [0, 1], got ${options.gateThreshold}`);
+  }
   return {
     bundleDir: options.bundleDir,
     editor: options.editor,
@@ -88,6 +101,8 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
     precision,
     noiseSeed: options.noiseSeed ?? 0,
     editorNoise,
+    gate,
+    gateThreshold: options.gateThreshold,
   };
 }
 
@@ -109,7 +124,8 @@ function packFrames(frames: readonly Frame[]): { wire: WireFrame[]; pixels: Arra
   let offset = 0;
   const wire = frames.map((f) => {
     view.set(f.data, offset);
-    const entry = { streamId: f.streamId, width: f.width, height: f.height, byteOffset: offset, byteLength: f.data.length };
+    const entry: WireFrame = { streamId: f.streamId, width: f.width, height: f.height, byteOffset: offset, byteLength: f.data.length };
+    if (f.edit !== undefined) entry.edit = f.edit;
     offset += f.data.length;
     return entry;
   });
@@ -167,7 +183,8 @@ export class InferenceEngine {
       worker.on('error', onError);
       worker.on('exit', onExit);
     });
-    log(`inference engine ready: ${info.name} ${info.version}, editor ${info.editor}${info.editorKind ? ` (${info.editorKind}, ${info.steps} steps)` : ''}, provider ${info.provider}`);
+    const gate = info.gate ? `, gate ${info.gate.mode} (threshold ${info.gate.threshold})` : '';
+    log(`inference engine ready: ${info.name} ${info.version}, editor ${info.editor}${info.editorKind ? ` (${info.editorKind}, ${info.steps} steps)` : ''}${gate}, provider ${info.provider}`);
     return new InferenceEngine(worker, info, log);
   }
 

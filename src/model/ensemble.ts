@@ -2,11 +2,14 @@
  * From logits to the three per-frame predictions: source-only, edited-only and their ensemble.
  *
  * Ensemble modes (after DDA's ensemble, which Decorruptor's evaluation uses):
+ * - 'learned':    a weighted average, the weight of the edit per frame from the editor's fitted
+ *                 rule (the gate's score, each prediction's confidence and entropy, agreement);
  * - 'sum':        average of the two softmax distributions (equal weights);
  * - 'confidence': keep the distribution with the higher top probability;
  * - 'entropy':    keep the distribution with the lower entropy.
  * Ties in the selecting modes keep the source prediction: the edit has to be strictly better.
  */
+import type { EnsembleRule, EnsembleRuleFeature } from './manifest.js';
 import type { ClassScore, EnsembleMode, FrameInference, Prediction } from './types.js';
 
 /** Numerically stable softmax of logits[offset .. offset + k). */
@@ -52,9 +55,37 @@ export function toPrediction(probs: ArrayLike<number>, labels: readonly string[]
   return { label: topk[0].label, index: topk[0].index, confidence: topk[0].probability, topk };
 }
 
-/** Combines the source and edited class distributions per `mode`. */
-export function combine(source: Float64Array, edited: Float64Array, mode: EnsembleMode): Float64Array {
+/** The edit's weight in [0, 1] under a fitted rule, from the two distributions and the gate's score. */
+export function learnedWeight(rule: EnsembleRule, source: Float64Array, edited: Float64Array, gateScore: number): number {
+  const argMax = (p: Float64Array) => p.indexOf(maxOf(p));
+  const normalisedEntropy = (p: Float64Array) => entropy(p) / Math.log(p.length);
+  const value: Record<EnsembleRuleFeature, () => number> = {
+    bias: () => 1,
+    gate: () => gateScore,
+    sourceConfidence: () => maxOf(source),
+    editedConfidence: () => maxOf(edited),
+    sourceEntropy: () => normalisedEntropy(source),
+    editedEntropy: () => normalisedEntropy(edited),
+    agreement: () => (argMax(source) === argMax(edited) ? 1 : 0),
+  };
+  const z = rule.features.reduce((sum, feature, i) => sum + rule.weights[i]! * value[feature](), 0);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** What the 'learned' mode needs besides the two distributions. */
+export interface LearnedContext {
+  rule: EnsembleRule;
+  gateScore: number;
+}
+
+/** Combines the source and edited class distributions per `mode` ('learned' needs its context). */
+export function combine(source: Float64Array, edited: Float64Array, mode: EnsembleMode, learned?: LearnedContext): Float64Array {
   switch (mode) {
+    case 'learned': {
+      if (!learned) throw new RangeError("the 'learned' ensemble needs a rule and a gate score");
+      const w = learnedWeight(learned.rule, source, edited, learned.gateScore);
+      return source.map((p, i) => (1 - w) * p + w * edited[i]!);
+    }
     case 'sum': {
       const out = new Float64Array(source.length);
       let total = 0;
@@ -85,12 +116,13 @@ export function predictFrame(
   labels: readonly string[],
   mode: EnsembleMode,
   k: number,
+  learned?: LearnedContext,
 ): FramePredictions {
   const sourceProbs = softmax(sourceLogits);
   const source = toPrediction(sourceProbs, labels, k);
   if (!editedLogits) return { source, edited: null, ensemble: source, distribution: Float32Array.from(sourceProbs) };
   const editedProbs = softmax(editedLogits);
-  const combined = combine(sourceProbs, editedProbs, mode);
+  const combined = combine(sourceProbs, editedProbs, mode, learned);
   return {
     source,
     edited: toPrediction(editedProbs, labels, k),

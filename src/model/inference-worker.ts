@@ -41,6 +41,7 @@ function engineInfo(inference: BatchInference): EngineInfo {
     ensemble: inference.ensemble,
     topK: inference.topK,
     noise: editor ? { ...editor.noise } : null,
+    gate: inference.gate ? { ...inference.gate } : null,
     info: manifest.info,
   };
 }
@@ -53,6 +54,7 @@ async function runBatch(inference: BatchInference, message: Extract<ToWorker, { 
       width: f.width,
       height: f.height,
       data: new Uint8Array(message.pixels, f.byteOffset, f.byteLength),
+      ...(f.edit === undefined ? {} : { edit: f.edit }),
     }));
     const { frames: outputs, timings } = await inference.run(frames);
     const finishedAt = absoluteNow();
@@ -67,6 +69,7 @@ async function runBatch(inference: BatchInference, message: Extract<ToWorker, { 
       edited: o.edited,
       ensemble: o.ensemble,
       distribution: o.distribution,
+      gate: o.gate,
       editedImage: o.editedImage && editSize ? { width: editSize.width, height: editSize.height, data: o.editedImage } : null,
       timings: { ...stageTimings },
     }));
@@ -94,6 +97,8 @@ async function main(): Promise<void> {
       editorNoise: init.editorNoise,
       ensemble: init.ensemble,
       topK: init.topK,
+      gate: init.gate,
+      gateThreshold: init.gateThreshold,
     });
   } catch (error) {
     await bundle?.release();

@@ -54,10 +54,11 @@ function crossFieldProblems(manifest: Manifest): string[] {
   return problems;
 }
 
-/** The fp32 model files: classifier, VAE, every editor's UNet. */
+/** The fp32 model files: classifier, VAE, every editor's UNet, the corruption gate. */
 function modelFiles(manifest: Manifest): string[] {
   const files = [manifest.classifier.file, manifest.vae.encoder, manifest.vae.decoder];
   for (const editor of Object.values(manifest.editors)) files.push(editor.unet.file);
+  if (manifest.gate) files.push(manifest.gate.file);
   return files;
 }
 

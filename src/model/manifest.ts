@@ -9,6 +9,8 @@
  * - editor unet:  sample [B,C,h,w] noisy scaled latent, cond [B,C,h,w] unscaled latent of the
  *                 input image (InstructPix2Pix convention), timestep [B] -> epsilon [B,C,h,w];
  *                 a consistency unet also takes guidance [B] (the distilled image-guidance scale).
+ * - gate:         input  [B,3,H,W] RGB in [0,1] normalised with (x - mean) / std  -> score [B] in [0,1]
+ *                 (optional: how corrupted each frame is; without it the editor runs on every frame).
  *
  * Tensor names are optional: the bundle takes a name the manifest leaves out from the model itself
  * where that is unambiguous (a classifier or VAE with one input and one output, a unet's one
@@ -74,6 +76,18 @@ const unetIoSchema = z.object({
  */
 const noiseSeed = z.number().int().min(0).max(0xffffffff).optional();
 
+/** What an ensemble rule may weigh (src/model/ensemble.ts computes them per frame). */
+export const ENSEMBLE_RULE_FEATURES = ['bias', 'gate', 'sourceConfidence', 'editedConfidence', 'sourceEntropy', 'editedEntropy', 'agreement'] as const;
+
+/**
+ * How far to trust this editor's edit, per frame (training/ensemble_rule.py): the ensemble is
+ * (1 - w) p_source + w p_edited with w = sigmoid(sum of weights[i] * features[i]).
+ */
+const ensembleRule = z
+  .object({ features: z.array(z.enum(ENSEMBLE_RULE_FEATURES)).min(1), weights: z.array(z.number()).min(1) })
+  .refine((rule) => rule.features.length === rule.weights.length, { message: 'one weight per feature', path: ['weights'] })
+  .optional();
+
 export const consistencyEditorSchema = z.object({
   kind: z.literal('consistency'),
   unet: unetIoSchema.extend({ guidanceInput: tensorName }),
@@ -88,6 +102,7 @@ export const consistencyEditorSchema = z.object({
   sigmaData: z.number().positive().default(0.5),
   timestepScaling: z.number().positive().default(10),
   noiseSeed,
+  ensembleRule,
 });
 
 export const ddimEditorSchema = z.object({
@@ -105,6 +120,23 @@ export const ddimEditorSchema = z.object({
    */
   setAlphaToOne: z.boolean().default(true),
   noiseSeed,
+  ensembleRule,
+});
+
+/**
+ * The corruption gate (training/gate.py): a small model that scores how corrupted a frame is, so
+ * that the editor runs only where it is needed. Optional: a bundle without one edits every frame.
+ */
+export const gateSchema = z.object({
+  file: z.string().min(1),
+  input: tensorName,
+  output: tensorName,
+  inputSize: size,
+  /** Default: none (the model takes RGB in [0,1]). */
+  normalization: normalizationSchema.default({ mean: [0, 0, 0], std: [1, 1, 1] }),
+  resize: z.enum(['area', 'bilinear']).default('area'),
+  /** Frames scoring at least this are edited (chosen on validation: few clean frames reach it). */
+  threshold: z.number().min(0).max(1).default(0.5),
 });
 
 export const editorSchema = z.discriminatedUnion('kind', [consistencyEditorSchema, ddimEditorSchema]);
@@ -128,6 +160,7 @@ export const manifestSchema = z.object({
   noiseSchedule: noiseScheduleSchema.prefault({}),
   /** Editors by name, e.g. { "cm": {kind: "consistency"...}, "dpm": {kind: "ddim-ip2p"...} }. */
   editors: z.record(z.string(), editorSchema),
+  gate: gateSchema.optional(),
   /** Free-form facts for the model card and the hello message (accuracy, training time...). */
   info: z.record(z.string(), z.unknown()).optional(),
   variants: z.object({ int8: int8VariantSchema.optional() }).optional(),
@@ -137,4 +170,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type ConsistencyEditorSpec = z.infer<typeof consistencyEditorSchema>;
 export type DdimEditorSpec = z.infer<typeof ddimEditorSchema>;
 export type EditorSpec = z.infer<typeof editorSchema>;
+export type GateSpec = z.infer<typeof gateSchema>;
+export type EnsembleRule = NonNullable<EditorSpec['ensembleRule']>;
+export type EnsembleRuleFeature = (typeof ENSEMBLE_RULE_FEATURES)[number];
 export type NoiseSchedule = z.infer<typeof noiseScheduleSchema>;

@@ -20,6 +20,8 @@ export interface StageTimings {
   queueMs: number;
   preprocessMs: number;
   classifyMs: number;
+  /** The corruption gate's scoring (0 without a gate). */
+  gateMs: number;
   encodeMs: number;
   unetMs: number;
   decodeMs: number;
@@ -33,6 +35,7 @@ export const STAGE_TIMING_FIELDS = {
   queue: 'queueMs',
   preprocess: 'preprocessMs',
   classify: 'classifyMs',
+  gate: 'gateMs',
   encode: 'encodeMs',
   unet: 'unetMs',
   decode: 'decodeMs',
@@ -40,12 +43,26 @@ export const STAGE_TIMING_FIELDS = {
   total: 'totalMs',
 } as const satisfies Record<string, keyof StageTimings>;
 
+/** What the corruption gate said about a frame. */
+export interface GateResult {
+  /** How corrupted the frame looks, 0..1 (the bundle's gate model). */
+  score: number;
+  /** The editor ran on this frame. */
+  active: boolean;
+  /** Set by the frame flow's per-stream gate: the stream's smoothed score after this frame. */
+  level?: number;
+  /** Set by the per-stream gate: the stream's next frames are edited (null: each frame decides, as after a discontinuity). */
+  streamActive?: boolean | null;
+}
+
 export interface FrameInference {
   source: Prediction;
-  /** Null when the editor is off. */
+  /** Null when the editor is off, or the gate skipped it for this frame. */
   edited: Prediction | null;
-  /** Equals `source` when the editor is off. */
+  /** Equals `source` when the editor is off or skipped. */
   ensemble: Prediction;
+  /** Null when the bundle has no gate (or the editor is off): then the editor runs on every frame. */
+  gate: GateResult | null;
   /** The ensemble's whole class distribution, index order (what temporal smoothing averages). */
   distribution: Float32Array;
   /** Set by the frame flow's smoothing stage: the stream's smoothed label, when smoothing is on. */
@@ -56,10 +73,23 @@ export interface FrameInference {
   reused?: boolean;
   /** With `reused`: how old that result is (capture time of its frame to this one's), ms. */
   resultAgeMs?: number;
-  /** Edited image at the editor's size, packed rgb24; null when the editor is off. */
+  /** Edited image at the editor's size, packed rgb24; null when the editor is off or skipped. */
   editedImage: { width: number; height: number; data: Uint8Array } | null;
   timings: StageTimings;
 }
 
-export const ENSEMBLE_MODES = ['sum', 'confidence', 'entropy'] as const;
+/**
+ * How the source and edited predictions are combined: 'learned' weighs them per frame by the
+ * editor's fitted ensemble rule (manifest `ensembleRule`; bundles without one, or without a gate,
+ * use 'sum'); 'sum', 'confidence' and 'entropy' as in DDA (src/model/ensemble.ts).
+ */
+export const ENSEMBLE_MODES = ['learned', 'sum', 'confidence', 'entropy'] as const;
 export type EnsembleMode = (typeof ENSEMBLE_MODES)[number];
+
+/**
+ * The corruption gate: 'auto' runs the editor only on frames the gate finds corrupted (per frame,
+ * or as the frame says: the flow's per-stream decision); 'off' edits every frame. Bundles without a
+ * gate edit every frame either way.
+ */
+export const GATE_MODES = ['off', 'auto'] as const;
+export type GateMode = (typeof GATE_MODES)[number];

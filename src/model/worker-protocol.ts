@@ -19,7 +19,7 @@ import type { SerializedError } from './errors.js';
 import type { EditorNoise, EditorNoiseSource } from './noise.js';
 import type { ModelPrecision, Precision } from './precision.js';
 import type { Size } from './preprocess.js';
-import type { EnsembleMode, FrameInference } from './types.js';
+import type { EnsembleMode, FrameInference, GateMode } from './types.js';
 
 export interface WorkerInit {
   bundleDir: string;
@@ -32,6 +32,8 @@ export interface WorkerInit {
   precision: Precision;
   noiseSeed: number;
   editorNoise: EditorNoiseSource;
+  gate: GateMode;
+  gateThreshold?: number;
 }
 
 /** What the engine reports about itself (also the `ready` payload). */
@@ -61,6 +63,8 @@ export interface EngineInfo {
   topK: number;
   /** The editor's noise; null when the editor is off. */
   noise: EditorNoise | null;
+  /** The corruption gate: its mode and threshold; null when the bundle has none or the editor is off. */
+  gate: { mode: GateMode; threshold: number } | null;
   /** Free-form facts from the manifest (accuracy, training...). */
   info?: Record<string, unknown>;
 }
@@ -72,6 +76,8 @@ export interface WireFrame {
   height: number;
   byteOffset: number;
   byteLength: number;
+  /** The stream's gate decision (Frame.edit), when the flow made one. */
+  edit?: boolean;
 }
 
 export type ToWorker =

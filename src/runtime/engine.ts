@@ -17,6 +17,8 @@ export function openEngine(model: EngineConfig, log: Logger): Promise<InferenceE
     editorNoise: model.editorNoise,
     intraOpThreads: model.intraOpThreads,
     precision: model.precision,
+    gate: model.gate,
+    gateThreshold: model.gateThreshold,
     log: (message) => log.info(message),
   });
 }

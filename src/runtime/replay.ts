@@ -16,6 +16,7 @@ import { openEngine } from './engine.js';
 import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { configuredSinks } from './sinks.js';
+import { corruptionGateFor } from './corruption-gate.js';
 import { motionGateFor } from './motion-gate.js';
 
 /** The rate an annotated video is written at when the source does not say its own. */
@@ -79,6 +80,7 @@ export async function startReplay(config: Config, options: ReplayOptions): Promi
     fillBatches: true,
     smoothing: config.smoothing,
     motionGate: motionGateFor(config, false),
+    gate: corruptionGateFor(config, engine.info),
     log,
     sinks: allSinks,
   });

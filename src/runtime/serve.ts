@@ -21,6 +21,7 @@ import { logFfmpeg } from './ffmpeg-log.js';
 import { once, type RoleHandle } from './role.js';
 import { ServeStreams } from './serve-streams.js';
 import { configuredSinks } from './sinks.js';
+import { corruptionGateFor } from './corruption-gate.js';
 import { motionGateFor } from './motion-gate.js';
 import { version } from './version.js';
 
@@ -87,7 +88,7 @@ export async function startServe(config: Config, options: ServeOptions): Promise
     describeSources(streams, log);
 
     const sinks = [dashboardSink(server), ...(await configuredSinks(config, { log, metrics: server.metrics, timings: (id) => live.timing(id) })), ...(options.extraSinks ?? [])];
-    const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, smoothing: config.smoothing, motionGate: motionGateFor(config, true), log, sinks });
+    const flow = FrameFlow.start({ streams, endWhenAllEnded: !apiEnabled, engine, maxBatch: config.batching.maxBatch, maxWaitMs: config.batching.maxWaitMs, smoothing: config.smoothing, motionGate: motionGateFor(config, true), gate: corruptionGateFor(config, engine.info), log, sinks });
 
     // Every output hears of the sources that could not be opened: the dashboard, MQTT, webhooks.
     for (const failure of failures) flow.reportState(failedSourceEvent(failure));

@@ -224,7 +224,12 @@ export class DashboardServer {
       if (this.#streams.isRemovedRegion(frame.streamId)) return { status: 'no-subscribers', sent: 0, skipped: 0 };
       this.setStreamState(frame.streamId, { state: 'running' });
     }
-    this.#metrics.frameProcessed(frame.streamId, { labelChanged: inference.labelChanged, reused: inference.reused });
+    this.#metrics.frameProcessed(frame.streamId, {
+      labelChanged: inference.labelChanged,
+      reused: inference.reused,
+      edited: inference.edited !== null,
+      gated: inference.gate?.active === false,
+    });
     const result = await this.#publishQueue(frame.streamId).push(() => this.#deliver(frame, inference, images));
     if (result.status === 'done') return result.value;
     this.#metrics.framesSkipped('superseded');

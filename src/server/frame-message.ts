@@ -4,7 +4,7 @@
  * performance.now() of this process, so it is converted through performance.timeOrigin.
  */
 import { reportedPrediction } from '../model/ensemble.js';
-import type { FrameInference } from '../model/types.js';
+import type { FrameInference, GateResult } from '../model/types.js';
 import type { Frame } from '../stream/frame.js';
 import { encodeJpeg } from './jpeg.js';
 import { encodeFrameMessage, type EncodedImage, type FrameHeader, trimTopK } from './protocol.js';
@@ -55,9 +55,16 @@ export async function buildFrameMessage(frame: Frame, inference: FrameInference,
     edited: inference.edited === null ? null : trimTopK(inference.edited, options.topK),
     ensemble: trimTopK(inference.ensemble, options.topK),
     smoothed: inference.smoothed ? trimTopK(inference.smoothed, options.topK) : null,
+    gate: inference.gate ? roundGate(inference.gate) : null,
     changed: reportedPrediction(inference).label !== inference.source.label,
     ...(inference.reused ? { reused: true as const, resultAgeMs: Math.round(inference.resultAgeMs ?? 0) } : {}),
     timings: inference.timings,
   };
   return { payload: encodeFrameMessage(header, source, edited), latencyMs };
+}
+
+/** Scores to three decimals: the wire needs no more. */
+function roundGate(gate: GateResult): GateResult {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { ...gate, score: round(gate.score), ...(gate.level === undefined ? {} : { level: round(gate.level) }) };
 }

@@ -28,6 +28,8 @@ export class ServiceMetrics {
 
   readonly #processed = new Counter({ name: `${PREFIX}frames_processed_total`, help: 'Frames that came out of inference, per stream.', labelNames: ['stream'], registers: [this.registry] });
   readonly #reused = new Counter({ name: `${PREFIX}frames_reused_total`, help: 'Frames not inferred because they barely differed from the last inferred one (motion gating): they carry its result. Inferred = frames_processed_total - this.', labelNames: ['stream'], registers: [this.registry] });
+  readonly #edited = new Counter({ name: `${PREFIX}frames_edited_total`, help: 'Inferred frames the editor ran on, per stream.', labelNames: ['stream'], registers: [this.registry] });
+  readonly #gated = new Counter({ name: `${PREFIX}frames_gated_total`, help: 'Inferred frames the corruption gate kept from the editor (they looked clean: the source prediction is the answer), per stream.', labelNames: ['stream'], registers: [this.registry] });
   readonly #labelChanges = new Counter({ name: `${PREFIX}label_changes_total`, help: "Times a stream's reported (smoothed) label changed from one frame to the next.", labelNames: ['stream'], registers: [this.registry] });
   readonly #dropped = new Counter({ name: `${PREFIX}frames_dropped_total`, help: 'Frames dropped before inference (live sources keep only the newest), per stream.', labelNames: ['stream', 'reason'], registers: [this.registry] });
   readonly #latency = new Histogram({
@@ -88,12 +90,15 @@ export class ServiceMetrics {
 
   /**
    * A frame came out of the flow: inferred, or `reused` (motion gating); its reported label changed
-   * or not. `DashboardServer.publishFrame` calls this itself.
+   * or not; an inferred frame was `edited`, or `gated` (the corruption gate skipped the editor).
+   * `DashboardServer.publishFrame` calls this itself.
    */
-  frameProcessed(streamId: string, { labelChanged = false, reused = false }: { labelChanged?: boolean; reused?: boolean } = {}): void {
+  frameProcessed(streamId: string, { labelChanged = false, reused = false, edited = false, gated = false }: { labelChanged?: boolean; reused?: boolean; edited?: boolean; gated?: boolean } = {}): void {
     const now = performance.now();
     this.#processed.inc({ stream: streamId });
     if (reused) this.#reused.inc({ stream: streamId });
+    else if (edited) this.#edited.inc({ stream: streamId });
+    else if (gated) this.#gated.inc({ stream: streamId });
     this.#streams.stats(streamId).recordFrame(now);
     if (labelChanged) {
       this.#labelChanges.inc({ stream: streamId });

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { overlongMessage, overlongRegionIds, regionListSchema, type Region } from '../config/regions.js';
-import type { ClassScore, Prediction, StageTimings } from '../model/types.js';
+import type { ClassScore, GateResult, Prediction, StageTimings } from '../model/types.js';
 import type { StreamState } from './types.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -202,8 +202,15 @@ export interface FrameHeader {
   corruption?: string;
   /** Classifier on the original frame. */
   source: Prediction;
-  /** Classifier on the edited frame; null when the editor is off. */
+  /** Classifier on the edited frame; null when the editor is off or the corruption gate skipped it. */
   edited: Prediction | null;
+  /**
+   * The corruption gate: this frame's score (0..1) and whether the editor ran on it (`active`); in
+   * serve and run also the stream's smoothed score (`level`) and whether its next frames are edited
+   * (`streamActive`; null: each frame decides, as after a discontinuity). Null when the bundle has
+   * no gate (the editor runs on every frame); absent from older servers.
+   */
+  gate?: GateResult | null;
   /** This frame's own adapted prediction (the ensemble of source and edited). */
   ensemble: Prediction;
   /**

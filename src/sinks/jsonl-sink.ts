@@ -1,7 +1,7 @@
 /** Writes one JSON line per processed frame to a file (or stdout): `run`'s output, or a log of `serve`. */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { reportedPrediction, type FrameInference, type Prediction } from '../model/index.js';
+import { reportedPrediction, type FrameInference, type GateResult, type Prediction } from '../model/index.js';
 import type { Frame } from '../stream/index.js';
 import type { FrameSink } from './types.js';
 
@@ -11,6 +11,13 @@ export const brief = (p: Prediction | null) => (p ? { label: p.label, confidence
 export const roundTo = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export const briefTopk = (p: Prediction) => p.topk.map((c) => ({ label: c.label, p: roundTo(c.probability) }));
+
+const briefGate = ({ score, active, level, streamActive }: GateResult) => ({
+  score: roundTo(score, 3),
+  active,
+  ...(level === undefined ? {} : { level: roundTo(level, 3) }),
+  ...(streamActive === undefined ? {} : { streamActive }),
+});
 
 export function frameRecord(frame: Frame, inference: FrameInference): Record<string, unknown> {
   const { ensemble, source, edited, timings } = inference;
@@ -26,6 +33,8 @@ export function frameRecord(frame: Frame, inference: FrameInference): Record<str
     topk: briefTopk(reported),
     // With smoothing on, `label` is the stream's smoothed label and `raw` this frame's own ensemble.
     ...(inference.smoothed ? { raw: brief(ensemble) } : {}),
+    // The corruption gate: this frame's score, whether the editor ran, and the stream's smoothed level.
+    ...(inference.gate ? { gate: briefGate(inference.gate) } : {}),
     // Motion gating: not inferred; the result of an earlier frame, this old.
     ...(inference.reused ? { reused: true, resultAgeMs: roundTo(inference.resultAgeMs ?? 0, 1) } : {}),
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, roundTo(v, 3)])),

@@ -14,6 +14,11 @@ export interface Frame {
   data: Uint8Array;
   /** True for the first frame after a (re)start of the source: the stream is not continuous here. */
   discontinuity: boolean;
+  /**
+   * Whether the editor runs on this frame, decided upstream by the stream's corruption gate from
+   * its previous frames' scores. Absent: the engine decides from this frame's own score.
+   */
+  edit?: boolean;
   /** Optional ground truth and test-feed facts (demo and corrupted test feeds). */
   meta?: FrameMeta;
 }

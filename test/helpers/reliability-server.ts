@@ -88,8 +88,9 @@ export function syntheticInference(batchSize = 1): FrameInference {
     edited: prediction(3, 0.8),
     ensemble: prediction(3, 0.7),
     distribution: Float32Array.from({ length: 10 }, (_, i) => (i === 3 ? 0.7 : 0.3 / 9)),
+    gate: null,
     editedImage: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) },
-    timings: { queueMs: 1, preprocessMs: 1, classifyMs: 2, encodeMs: 3, unetMs: 10, decodeMs: 3, ensembleMs: 0.1, totalMs: 20, batchSize },
+    timings: { queueMs: 1, preprocessMs: 1, classifyMs: 2, gateMs: 0, encodeMs: 3, unetMs: 10, decodeMs: 3, ensembleMs: 0.1, totalMs: 20, batchSize },
   };
 }
 

@@ -141,8 +141,9 @@ test('the replay collector writes each result once, in seq order, whatever order
     edited: null,
     ensemble: { label: 'cat', index: 3, confidence: 1, topk: [] },
     distribution: new Float32Array(0),
+    gate: null,
     editedImage: null,
-    timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
+    timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, gateMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
   };
   const publish = (seq: number) => broker.js.publish(SUBJECTS.replayResults(job, 'file'), encodeResult(frameOf('file', seq), { ingest: 'test', job }, 'w', inference, { source: Uint8Array.from([1]), edited: null }));
   for (const seq of [0, 1, 2, 3, 4]) collector.expect('file', seq);

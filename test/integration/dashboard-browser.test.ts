@@ -116,6 +116,8 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing(), timeout: 1
       assert.equal(await page.locator(`${CARD} .topk-adapted li`).count(), 5);
       assert.equal((await page.textContent(`${CARD} .badge.state`))?.trim(), 'running');
       assert.equal((await page.textContent(`${CARD} .chip.corruption`))?.trim(), 'fog:2');
+      // The fixture bundle has no corruption gate: no gate chip, the editor runs on every frame.
+      assert.equal(await page.locator(`${CARD} .chip.gate`).isVisible(), false);
 
       // Stats arrive once a second: the footer and the history chart fill in.
       await waitForText(page, `${CARD} .stat.fps`, /^\d+(\.\d)? fps$/, 5000);

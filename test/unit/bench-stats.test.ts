@@ -79,6 +79,7 @@ describe('medianStages', () => {
     queueMs,
     preprocessMs: 1,
     classifyMs: 2,
+    gateMs: 0,
     encodeMs: 3,
     unetMs,
     decodeMs: 4,

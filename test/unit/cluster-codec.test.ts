@@ -23,8 +23,9 @@ const inference: FrameInference = {
   edited: prediction('cat', 3),
   ensemble: prediction('cat', 3),
   distribution: Float32Array.from([0.25, 0.75]),
+  gate: { score: 0.9, active: true },
   editedImage: { width: 2, height: 2, data: new Uint8Array(12) },
-  timings: { queueMs: 1, preprocessMs: 2, classifyMs: 3, encodeMs: 4, unetMs: 5, decodeMs: 6, ensembleMs: 7, totalMs: 28, batchSize: 2 },
+  timings: { queueMs: 1, preprocessMs: 2, classifyMs: 3, gateMs: 0, encodeMs: 4, unetMs: 5, decodeMs: 6, ensembleMs: 7, totalMs: 28, batchSize: 2 },
 };
 
 test('a frame crosses the broker with its header, its JPEG and its origin; pixels do not travel', () => {

@@ -29,8 +29,9 @@ function result(streamId: string, seq: number, { job, label = 'cat', edited = fa
     edited: edited ? prediction : null,
     ensemble: prediction,
     distribution: Float32Array.from(LABELS, (_, i) => (i === index ? 0.9 : 0.1)),
+    gate: null,
     editedImage: null,
-    timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
+    timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, gateMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
   };
   const origin = job === undefined ? { ingest: 'i1' } : { ingest: 'i1', job };
   return decodeResult(encodeResult(frame, origin, 'w', inference, { source: tinyJpeg, edited: edited ? { data: tinyJpeg, width: 8, height: 8 } : null }));

@@ -16,12 +16,13 @@ const REPORT: EvalReport = {
   severity: 5,
   editor: 'cm',
   noise: { source: 'bundle', seed: 7 },
-  clean: { source: 0.915, edited: 0.88, ensemble: 0.92, mse: { input: 0, edited: 0.00213 } },
+  gate: null,
+  clean: { source: 0.915, edited: 0.88, ensemble: 0.92, mse: { input: 0, edited: 0.00213 }, editRate: 1 },
   corruptions: {
-    gaussian_noise: { source: 0.405, edited: 0.61, ensemble: 0.585, mse: { input: 0.0098, edited: 0.00431 } },
-    fog: { source: 0.7, edited: 0.66, ensemble: 0.69, mse: { input: 0.05134, edited: 0.06 } },
+    gaussian_noise: { source: 0.405, edited: 0.61, ensemble: 0.585, mse: { input: 0.0098, edited: 0.00431 }, editRate: 1 },
+    fog: { source: 0.7, edited: 0.66, ensemble: 0.69, mse: { input: 0.05134, edited: 0.06 }, editRate: 1 },
   },
-  mean: { source: 0.5525, edited: 0.635, ensemble: 0.6375, mse: { input: 0.03057, edited: 0.032155 } },
+  mean: { source: 0.5525, edited: 0.635, ensemble: 0.6375, mse: { input: 0.03057, edited: 0.032155 }, editRate: 1 },
 };
 
 /** The table's rows as cells (split on runs of 2+ spaces), by the start of the condition name. */
@@ -46,6 +47,22 @@ describe('formatReportTable', () => {
     // Fixed width: every row lines up with the header.
     const widths = new Set(lines.slice(2, -1).map((l) => l.length));
     assert.equal(widths.size, 1, [...widths].join(', '));
+  });
+
+  it('with a corruption gate, names it and shows the share of images edited', () => {
+    const rate = (r: ConditionResult, editRate: number): ConditionResult => ({ ...r, editRate });
+    const report: EvalReport = {
+      ...REPORT,
+      gate: { mode: 'auto', threshold: 0.42 },
+      clean: rate(REPORT.clean, 0.03),
+      corruptions: { gaussian_noise: rate(REPORT.corruptions.gaussian_noise!, 1), fog: rate(REPORT.corruptions.fog!, 0.9) },
+      mean: rate(REPORT.mean, 0.95),
+    };
+    const table = formatReportTable(report);
+    assert.match(table.split('\n')[0]!, /bundle noise seed 7, gate auto \(threshold 0\.42\) /);
+    assert.deepEqual(table.split('\n')[2]!.split(/\s{2,}/).at(-1), 'edit %');
+    const row = tableRows(table);
+    assert.deepEqual([row('clean').at(-1), row('fog').at(-1), row('mean').at(-1)], ['3.0', '90.0', '95.0']);
   });
 
   it("shows '-' for the edited MSE without editor", () => {
@@ -101,6 +118,7 @@ describe('evaluate() pixel MSE', () => {
             edited: edit ? prediction : null,
             ensemble: prediction,
             distribution: Float32Array.from(LABELS, (_, i) => (i === prediction.index ? 1 : 0)),
+            gate: null,
             editedImage: edit ? edit(frame) : null,
             timings: {} as FrameInference['timings'],
           };
@@ -152,6 +170,13 @@ describe('evaluate() pixel MSE', () => {
     const report = await run(fakeEngine((frame) => ({ width: 32, height: 32, data: DATASET.images[frame.seq].slice() })).engine);
     for (const r of all(report)) assert.equal(r.mse.edited, 0);
     assert.ok(report.mean.mse.input > 0);
+  });
+
+  it('edit rate: the share of images whose result carries an edited image (a gate skipped the others)', async () => {
+    // The gate of this fake edits the textured images only (0 and 1 of 4).
+    const report = await run(fakeEngine((frame) => (frame.seq < 2 ? { width: 32, height: 32, data: frame.data.slice() } : null)).engine);
+    for (const r of all(report)) assert.equal(r.editRate, 0.5);
+    assert.equal((await run(fakeEngine(null).engine)).clean.editRate, 0);
   });
 
   it('an editor that returns its input scores edited MSE = input MSE', async () => {

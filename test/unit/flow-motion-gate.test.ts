@@ -57,6 +57,18 @@ describe('MotionGate', () => {
     assert.deepEqual(emitted, [{ seq: 2, label: 'cat', ageMs: 80 }]);
   });
 
+  it('invalidate (the corruption gate switched the editor): still frames are inferred until a new result is back', () => {
+    const { g, emitted } = gate();
+    g.offer(frame(0, 100));
+    g.inferred(frame(0, 100), result('cat'));
+    assert.equal(g.offer(frame(1, 100)), false);
+    g.invalidate();
+    assert.equal(g.offer(frame(2, 100)), true);
+    g.inferred(frame(2, 100), result('dog'));
+    assert.equal(g.offer(frame(3, 100)), false);
+    assert.deepEqual(emitted, [{ seq: 1, label: 'cat', ageMs: 40 }, { seq: 3, label: 'dog', ageMs: 40 }]);
+  });
+
   it('a result older than maxAgeMs, a discontinuity or a scene start force inference', () => {
     const { g } = gate(100);
     g.offer(frame(0, 100));

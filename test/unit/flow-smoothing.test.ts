@@ -21,7 +21,7 @@ function processed(stream: string, seq: number, label: string, p = 0.8, extra: P
   const distribution = Float32Array.from(LABELS, (_, i) => (i === index ? p : (1 - p) / (LABELS.length - 1)));
   const frame = { ...testFrame(stream, seq), discontinuity: false, ...extra };
   const prediction = toPrediction(distribution, LABELS, LABELS.length);
-  return { frame, inference: { source: prediction, edited: prediction, ensemble: prediction, distribution, editedImage: null, timings: {} as never } };
+  return { frame, inference: { source: prediction, edited: prediction, ensemble: prediction, distribution, gate: null, editedImage: null, timings: {} as never } };
 }
 
 const reported = (p: ProcessedFrame) => `${reportedPrediction(p.inference).label}${p.inference.labelChanged ? '!' : ''}`;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { combine, entropy, predictFrame, softmax, topK } from '../../src/model/ensemble.js';
+import { combine, entropy, learnedWeight, predictFrame, softmax, topK } from '../../src/model/ensemble.js';
 
 const LABELS = ['cat', 'dog', 'ship'];
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -75,5 +75,27 @@ describe('predictFrame', () => {
     assert.equal(out.edited, null);
     assert.deepEqual(out.ensemble, out.source);
     assert.equal(out.source.label, 'ship');
+  });
+});
+
+describe("the 'learned' ensemble", () => {
+  const source = Float64Array.of(0.6, 0.3, 0.1);
+  const edited = Float64Array.of(0.1, 0.8, 0.1);
+
+  it('weighs the edit by sigmoid(weights . features): the gate score, confidences, normalised entropies, agreement', () => {
+    // Only the gate's score: w = sigmoid(4 * 0.5 - 2) = 0.5, the plain average.
+    close(learnedWeight({ features: ['bias', 'gate'], weights: [-2, 4] }, source, edited, 0.5), 0.5);
+    const h = (p: Float64Array) => entropy(p) / Math.log(3);
+    const z = 0.3 + 0.6 * 0.6 - 0.2 * 0.8 + 0.5 * h(source) - 0.7 * h(edited) + 0 * 1; // the labels disagree: agreement 0
+    const rule = { features: ['bias', 'sourceConfidence', 'editedConfidence', 'sourceEntropy', 'editedEntropy', 'agreement'] as const, weights: [0.3, 0.6, -0.2, 0.5, -0.7, 9] };
+    close(learnedWeight({ features: [...rule.features], weights: rule.weights }, source, edited, 0), 1 / (1 + Math.exp(-z)));
+  });
+
+  it('mixes the two distributions with that weight; a rule that trusts the edit fully answers the edit', () => {
+    const mixed = combine(source, edited, 'learned', { rule: { features: ['bias'], weights: [0] }, gateScore: 0 });
+    for (let i = 0; i < 3; i++) close(mixed[i]!, (source[i]! + edited[i]!) / 2);
+    const trusting = predictFrame([2, 1, 0], [0, 3, 0], LABELS, 'learned', 3, { rule: { features: ['bias'], weights: [40] }, gateScore: 1 });
+    assert.equal(trusting.ensemble.label, 'dog');
+    assert.throws(() => combine(source, edited, 'learned'), /rule/);
   });
 });

@@ -60,7 +60,7 @@ describe('frame message encoding', () => {
       ensemble: prediction,
       smoothed: null,
       changed: false,
-      timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
+      timings: { queueMs: 0, preprocessMs: 0, classifyMs: 0, gateMs: 0, encodeMs: 0, unetMs: 0, decodeMs: 0, ensembleMs: 0, totalMs: 0, batchSize: 1 },
     } satisfies Omit<FrameHeader, 'images'>;
     const source = { data: Uint8Array.from([0xff, 0xd8, 1, 2, 3]), width: 4, height: 3 };
     const edited = { data: Uint8Array.from([0xff, 0xd8, 9]), width: 2, height: 2 };

@@ -11,7 +11,7 @@ import { prefixedLogger } from '../../log/logger.js';
 import { openEngine } from '../../runtime/index.js';
 import { UsageError } from '../errors.js';
 import { defineCommand } from '../options.js';
-import { choice, configOption } from '../shared-options.js';
+import { choice, configOption, GATE } from '../shared-options.js';
 import { createProgress } from '../progress.js';
 
 function corruptionList(text: string, flag: string): ReturnType<typeof parseCorruptionList> {
@@ -21,6 +21,12 @@ function corruptionList(text: string, flag: string): ReturnType<typeof parseCorr
     if (error instanceof CorruptionError) throw new UsageError(`${flag}: ${error.message}`);
     throw error;
   }
+}
+
+function gateThreshold(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !(value >= 0 && value <= 1)) throw new UsageError(`${flag}: expected a number from 0 to 1, got "${text}"`);
+  return value;
 }
 
 export const COMMAND = defineCommand({
@@ -59,6 +65,8 @@ instead, as they are.`,
       description: "editor noise: the bundle's pinned noise for every image, as the stream samples, or a noise of its own per image (the average over seeds)",
       parse: choice('bundle', 'per-image'),
     },
+    gate: { ...GATE, description: 'corruption gate (bundles with one): auto edits only the images it finds corrupted, each by its own score; off edits every image' },
+    'gate-threshold': { type: 'string', value: 'X', description: "the gate's threshold, 0-1", defaultText: "the bundle's", parse: gateThreshold },
     bundle: { type: 'string', value: 'DIR', description: 'model bundle folder', defaultText: 'model.bundle' },
     precision: { type: 'string', value: 'P', description: "fp32, int8 (the bundle's int8 variant) or auto", defaultText: 'model.precision', parse: choice('fp32', 'int8', 'auto') },
     batch: { type: 'integer', min: 1, max: 1024, default: 16, description: 'frames per inference call' },
@@ -95,6 +103,8 @@ export async function run(argv: string[]): Promise<number> {
     editor,
     steps: steps ?? (values.editor === undefined ? config.model.steps : undefined),
     editorNoise: values.noise === 'bundle' ? ('bundle' as const) : ('per-stream' as const),
+    gate: values.gate ?? config.model.gate,
+    gateThreshold: values['gate-threshold'] ?? config.model.gateThreshold,
     topK: 1,
   };
   const engine = await openEngine(model, prefixedLogger('eval')).catch((error: unknown) => {

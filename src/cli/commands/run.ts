@@ -5,7 +5,7 @@ import { createLogger } from '../../log/logger.js';
 import { startReplay, untilDoneOrSignal } from '../../runtime/index.js';
 import { frameProgress } from '../progress.js';
 import { defineCommand } from '../options.js';
-import { BATCH, configOption, LOG_LEVEL, MODEL, motionGateOption, smoothingOption } from '../shared-options.js';
+import { BATCH, configOption, GATE, LOG_LEVEL, MODEL, motionGateOption, smoothingOption } from '../shared-options.js';
 import { UsageError } from '../errors.js';
 import { runThroughBroker } from './run-cluster.js';
 
@@ -43,6 +43,7 @@ timings. Prints a summary at the end (on stderr; use --summary FILE for JSON).`,
     nats: { type: 'string', value: 'URL', description: 'replay through the workers on this NATS broker (docs/distributed.md)' },
     smoothing: smoothingOption("label smoothing: off (every frame's own label), ema[:half-life ms] or window[:frames]"),
     'motion-gate': { ...motionGateOption('still frames carry the last result instead of being inferred'), defaultText: 'off, every frame inferred' },
+    gate: GATE,
     'log-level': LOG_LEVEL,
   },
 });
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       logLevel: values['log-level'],
       smoothing: values.smoothing,
       motionGate: values['motion-gate'],
-      model: { bundle: values.bundle, editor: values.editor, steps: values.steps },
+      model: { bundle: values.bundle, editor: values.editor, steps: values.steps, gate: values.gate },
       batching: { maxBatch: values.batch },
       cluster: { url: values.nats },
       sources: [{ id: 'replay', url: values.source, mode: 'replay', realtime: values.realtime, corrupt: values.corrupt }],

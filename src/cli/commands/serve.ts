@@ -3,7 +3,7 @@ import { loadConfig, type Config, type ConfigOverrides } from '../../config/inde
 import { createLogger, type Logger } from '../../log/logger.js';
 import { startServe, untilDoneOrSignal } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
-import { LISTEN, LOG_LEVEL, MODEL, motionGateOption, MQTT, ROLE_CONFIG, smoothingOption, SOURCES } from '../shared-options.js';
+import { GATE, LISTEN, LOG_LEVEL, MODEL, motionGateOption, MQTT, ROLE_CONFIG, smoothingOption, SOURCES } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
   name: 'serve',
@@ -18,6 +18,7 @@ CIFAR-10 demo feed.`,
     ...MODEL,
     smoothing: smoothingOption('label smoothing per stream: off, ema[:half-life ms] or window[:frames]'),
     'motion-gate': { ...motionGateOption('still frames carry the last result instead of being inferred'), defaultText: 'on' },
+    gate: GATE,
     mqtt: MQTT,
     api: {
       type: 'boolean',
@@ -46,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       smoothing: values.smoothing,
       motionGate: values['motion-gate'],
       server: { host: values.host, port: values.port, ...(values.api ? { api: { enabled: true } } : {}) },
-      model: { bundle: values.bundle, editor: values.editor, steps: values.steps },
+      model: { bundle: values.bundle, editor: values.editor, steps: values.steps, gate: values.gate },
       sources: sourceOverrides(values.source, values.corrupt),
       sinks: values.mqtt === undefined ? undefined : { mqtt: { url: values.mqtt } },
     },

@@ -1,0 +1,64 @@
+/**
+ * One stream's corruption level over time: an exponential average of the gate's per-frame scores
+ * (half-life in the stream's own time) and hysteresis on top, so the editor switches on when the
+ * level reaches the threshold and off only once it has fallen `hysteresis` below it. A camera's
+ * condition changes slowly; a stream whose scores hover near the threshold must not flicker
+ * between edited and unedited frames.
+ */
+
+export interface GateLevelOptions {
+  /** Level (0..1) from which the stream's frames are edited. */
+  threshold: number;
+  /** The editor switches off below threshold - hysteresis. */
+  hysteresis: number;
+  /** Time for a frame's weight in the level to halve, in stream time (ptsMs). */
+  halfLifeMs: number;
+}
+
+export interface GateLevelState {
+  /** The smoothed score. */
+  level: number;
+  /** Whether the stream's next frames are edited. */
+  active: boolean;
+}
+
+export class GateLevel {
+  readonly #options: GateLevelOptions;
+  #state: GateLevelState | null = null;
+  #lastPtsMs = 0;
+
+  constructor(options: GateLevelOptions) {
+    if (!(options.threshold >= 0 && options.threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${options.threshold}`);
+    if (!(options.hysteresis >= 0 && options.hysteresis <= 1)) throw new RangeError(`hysteresis must be in [0, 1], got ${options.hysteresis}`);
+    if (!(options.halfLifeMs > 0)) throw new RangeError(`halfLifeMs must be > 0, got ${options.halfLifeMs}`);
+    this.#options = options;
+  }
+
+  /** The current level and decision; null before the first score (or after a reset): each frame decides for itself. */
+  get state(): GateLevelState | null {
+    return this.#state;
+  }
+
+  /** Forgets the past (a discontinuity): the next score alone decides, as it would per image. */
+  reset(): void {
+    this.#state = null;
+  }
+
+  update(score: number, ptsMs: number): GateLevelState {
+    const { threshold, hysteresis, halfLifeMs } = this.#options;
+    const previous = this.#state;
+    let state: GateLevelState;
+    if (previous === null) {
+      state = { level: score, active: score >= threshold };
+    } else {
+      // Weight from the time since the last score: dropped frames do not change how fast the past fades.
+      const alpha = 1 - 0.5 ** (Math.max(ptsMs - this.#lastPtsMs, 0) / halfLifeMs);
+      const level = (1 - alpha) * previous.level + alpha * score;
+      const active = previous.active ? level >= threshold - hysteresis : level >= threshold;
+      state = { level, active };
+    }
+    this.#state = state;
+    this.#lastPtsMs = ptsMs;
+    return state;
+  }
+}
