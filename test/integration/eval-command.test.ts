@@ -29,9 +29,9 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Accuracies in [0, 1], and `mse` with `input` in [0, 1] and `edited` in [0, 1] (with editor) or null. */
+/** Accuracies and the edit rate in [0, 1], and `mse` with `input` in [0, 1] and `edited` in [0, 1] (with editor) or null. */
 function assertCondition(a: unknown, where: string, withEditor: boolean): asserts a is ConditionResult {
-  assert.deepEqual(Object.keys(a as object).sort(), ['edited', 'ensemble', 'mse', 'source'], where);
+  assert.deepEqual(Object.keys(a as object).sort(), ['editRate', 'edited', 'ensemble', 'mse', 'source'], where);
   const { mse, ...accuracy } = a as ConditionResult;
   for (const [key, value] of Object.entries(accuracy)) {
     assert.ok(typeof value === 'number' && value >= 0 && value <= 1, `${where}.${key} = ${value}`);
@@ -43,7 +43,7 @@ function assertCondition(a: unknown, where: string, withEditor: boolean): assert
 }
 
 function assertReportShape(report: EvalReport, n: number, corruptions: string[]): void {
-  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'mean', 'n', 'noise', 'severity']);
+  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'gate', 'mean', 'n', 'noise', 'severity']);
   assert.equal(report.n, n);
   const withEditor = report.editor !== 'none';
   assertCondition(report.clean, 'clean', withEditor);
