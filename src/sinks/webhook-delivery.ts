@@ -49,6 +49,27 @@ const CLOSE_GRACE_MS = 2000;
 
 const retryableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
 
+/**
+ * An attempt's signal: aborts after `timeoutMs` (as a TimeoutError) or when `parent` aborts. Not
+ * AbortSignal.any([AbortSignal.timeout(), parent]): on Node 20 a garbage collection during the
+ * request can collect that composite, and then a stalled receiver holds the request forever
+ * (test/unit/webhook-delivery-gc.test.ts). Here the timer and the listener hold it until dispose().
+ */
+export function attemptSignal(timeoutMs: number, parent: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const onParentAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onParentAbort();
+  else parent.addEventListener('abort', onParentAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParentAbort);
+    },
+  };
+}
+
 export class WebhookDelivery {
   readonly #options: WebhookDeliveryOptions;
   readonly #queue: BoundedQueue<WebhookPost>;
@@ -118,19 +139,17 @@ export class WebhookDelivery {
     const { url, headers, timeoutMs } = this.#options;
     const sendHeaders = new Headers(headers);
     if (contentType !== undefined) sendHeaders.set('content-type', contentType);
+    const deadline = attemptSignal(timeoutMs, this.#abort.signal);
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: sendHeaders,
-        body,
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]),
-      });
+      const response = await fetch(url, { method: 'POST', headers: sendHeaders, body, signal: deadline.signal });
       // An unread body would keep the connection busy.
       await response.body?.cancel().catch(() => {});
       return response.ok ? { ok: true } : { ok: false, retryable: retryableStatus(response.status), reason: `HTTP ${response.status}` };
     } catch (error) {
       const { name, message, cause } = error as Error & { cause?: { code?: string } };
       return { ok: false, retryable: true, reason: name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? message) };
+    } finally {
+      deadline.dispose();
     }
   }
 
