@@ -23,6 +23,10 @@ export interface LiveOptions {
   graph?: string;
   /** Motion gating on (still frames reuse the last result); default off, so that every frame is inferred. */
   motionGate?: boolean;
+  /** The corruption gate (model.gate); default off, so that the editor runs on every frame. */
+  gate?: 'auto' | 'off';
+  /** A corruption applied to every source's frames (serve's --corrupt), e.g. 'fog:5'. */
+  corrupt?: string;
   bundleDir: string;
   editor: string;
   configFile?: string;
@@ -43,6 +47,10 @@ export interface LiveResult {
   /** Of those, frames that went through the engine, and frames that carried an earlier result (motion gating). */
   inferred_per_s: number;
   reused_per_s: number;
+  /** Of the inferred frames, the share the editor ran on (the rest the corruption gate kept from it). */
+  edited_share: number | null;
+  /** The inference worker's own time per inferred frame (its batches' time less their wait in its queue), ms. */
+  worker_ms_per_frame: number | null;
   /** Frames the client received per second. */
   client_fps: number;
   /** Capture -> client receive. */
@@ -114,7 +122,8 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
   const url = sourceUrl(options);
   const child = CliChild.start([
     'serve', '--host', '127.0.0.1', '--port', '0', '--bundle', options.bundleDir, '--editor', options.editor, '--log-level', 'info',
-    '--motion-gate', options.motionGate ? 'on' : 'off',
+    '--motion-gate', options.motionGate ? 'on' : 'off', '--gate', options.gate ?? 'off',
+    ...(options.corrupt ? ['--corrupt', options.corrupt] : []),
     ...streamIds.flatMap((id) => ['--source', `${id}=${url}`]),
     ...(options.configFile ? ['--config', options.configFile] : []),
   ]);
@@ -138,8 +147,10 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
     const seconds = (after.at - before.at) / 1000;
     const frames = client.between(windowStart, windowEnd);
     const perSecond = (name: string) => round(counterDelta(before, after, name) / seconds, 2);
+    const inferred = counterDelta(before, after, 'decorruptor_frames_processed_total') - counterDelta(before, after, 'decorruptor_frames_reused_total');
+    const stageSum = (stage: string) => counterDelta(before, after, 'decorruptor_inference_stage_ms_sum', { stage });
     const stages: Record<string, number | null> = {};
-    for (const stage of [...STAGE_NAMES, 'queue', 'total']) {
+    for (const stage of [...STAGE_NAMES, 'gate', 'queue', 'total']) {
       stages[stage] = finiteOrNull(histogramMeanDelta(before, after, 'decorruptor_inference_stage_ms', { stage }), 3);
     }
     stages.batch_size = finiteOrNull(histogramMeanDelta(before, after, 'decorruptor_batch_size'), 2);
@@ -152,6 +163,8 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
       fps: perSecond('decorruptor_frames_processed_total'),
       inferred_per_s: round(perSecond('decorruptor_frames_processed_total') - perSecond('decorruptor_frames_reused_total'), 2),
       reused_per_s: perSecond('decorruptor_frames_reused_total'),
+      edited_share: finiteOrNull(ratio(counterDelta(before, after, 'decorruptor_frames_edited_total'), inferred), 3),
+      worker_ms_per_frame: finiteOrNull(ratio(stageSum('total') - stageSum('queue'), inferred), 3),
       client_fps: round(frames.length / seconds, 2),
       latency: summarizeLatency(frames.map((f) => f.captureToReceiveMs)),
       send_latency: summarizeLatency(frames.map((f) => f.captureToSendMs)),

@@ -15,6 +15,10 @@ export const TARGETS = {
   cm4LimitEfficiency: 0.75,
   /** CM-4 + ensemble, int8 over fp32 frames/s. */
   cm4Int8Speedup: 2,
+  /** A clean live feed: worker time per frame, gate off over gate on (issue 20). */
+  gateCleanSaving: 4,
+  /** A fog:5 feed: gate on may cost at most this much less than gate off (it must still edit). */
+  gateCorruptedSaving: 1.1,
 } as const;
 
 function check(id: TargetId, name: string, target: string, value: number | null, format: (v: number) => string, ok: (v: number) => boolean): TargetCheck {
@@ -31,6 +35,8 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): TargetC
     check('ratio_dpm20_cm4', 'DPM-20 / CM-4 per-frame cost', `>= ${TARGETS.ratioDpm20Cm4}x`, results.ratio_dpm20_cm4, (v) => `${v.toFixed(1)}x`, (v) => v >= TARGETS.ratioDpm20Cm4),
     check('cm4_limit_efficiency', 'CM-4 + ensemble fp32: share of the fp32 limit', `>= ${TARGETS.cm4LimitEfficiency}`, results.limit?.efficiency.cm4 ?? null, (v) => v.toFixed(2), (v) => v >= TARGETS.cm4LimitEfficiency),
     check('cm4_int8_speedup', 'CM-4 + ensemble: int8 / fp32 frames/s', `>= ${TARGETS.cm4Int8Speedup}x`, results.ceiling.cm4_int8_speedup, (v) => `${v.toFixed(2)}x`, (v) => v >= TARGETS.cm4Int8Speedup),
+    check('gate_clean_saving', 'clean 30 fps feed: worker time per frame, gate off / on', `>= ${TARGETS.gateCleanSaving}x`, results.gate?.clean.saving ?? null, (v) => `${v.toFixed(2)}x`, (v) => v >= TARGETS.gateCleanSaving),
+    check('gate_corrupted_cost', 'fog:5 30 fps feed: worker time per frame, gate off / on', `<= ${TARGETS.gateCorruptedSaving}x (the same)`, results.gate?.corrupted.saving ?? null, (v) => `${v.toFixed(2)}x`, (v) => v <= TARGETS.gateCorruptedSaving),
     check('static_p95', `quiet scenes, ${results.static_streams?.streams ?? '-'} x 30 fps, motion gating: p95`, `<= ${TARGETS.liveP95Ms} ms`, results.static_streams?.p95_ms ?? null, (v) => `${v} ms`, (v) => v <= TARGETS.liveP95Ms),
   ];
   if (overload && overload.streams > 1) {
@@ -106,6 +112,13 @@ function headlineRows(r: BenchResults): string[][] {
         target('static_p95'),
       ),
     );
+  }
+  const gate = r.gate;
+  if (gate) {
+    for (const [feed, id] of [[gate.clean, 'gate_clean_saving'], [gate.corrupted, 'gate_corrupted_cost']] as const) {
+      const run = (g: typeof feed.gate_on) => `${num(g.worker_ms_per_frame, 2)} ms (editor on ${num(g.edited_share === null ? null : g.edited_share * 100, 0, '%')})`;
+      rows.push(withTarget(['gate', `${feed.corruption ?? 'clean'} feed, worker per frame: gate on / off`, `${run(feed.gate_on)} / ${run(feed.gate_off)}: ${num(feed.saving, 2, 'x')}`], target(id)));
+    }
   }
   return rows;
 }

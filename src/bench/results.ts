@@ -5,6 +5,7 @@
  * missing from the bundle, no sample).
  */
 import type { CeilingResult } from './ceiling.js';
+import type { GateCostResult } from './gate-cost.js';
 import type { LimitResult } from './limit.js';
 import type { LiveResult } from './live.js';
 import type { MachineInfo } from './machine.js';
@@ -13,12 +14,12 @@ import type { ReplayHdResult } from './replay-hd.js';
 import type { StaticStreamsResult } from './static-streams.js';
 import type { TorchPeerResult } from './torch-peer.js';
 
-export const SCENARIOS = ['ceiling', 'limit', 'replay', 'replay_hd', 'live', 'multi', 'static'] as const;
+export const SCENARIOS = ['ceiling', 'limit', 'replay', 'replay_hd', 'live', 'multi', 'static', 'gate'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type TargetStatus = 'met' | 'missed' | 'not measured';
 
-export type TargetId = 'efficiency' | 'replay_hd_efficiency' | 'live_p95' | 'ratio_dpm20_cm4' | 'overload_bounded' | 'static_p95' | 'cm4_limit_efficiency' | 'cm4_int8_speedup';
+export type TargetId = 'efficiency' | 'replay_hd_efficiency' | 'live_p95' | 'ratio_dpm20_cm4' | 'overload_bounded' | 'static_p95' | 'cm4_limit_efficiency' | 'cm4_int8_speedup' | 'gate_clean_saving' | 'gate_corrupted_cost';
 
 export interface TargetCheck {
   /** Stable key (the name is for people). */
@@ -82,6 +83,8 @@ export interface BenchResults {
   replay_hd: ReplayHdResult | null;
   /** Many live cameras on quiet scenes with motion gating on. */
   static_streams: StaticStreamsResult | null;
+  /** The corruption gate's saving on a clean and a corrupted live feed (scenario gate). */
+  gate: GateCostResult | null;
   rss_mb: Record<string, number | null>;
   /** Median ms of one frame message's JPEG work (source + edited), measured in the bench process. */
   jpeg_ms_per_frame: number | null;

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { measureLimit, measurePeaks, type LimitResult } from './limit.js';
 import { measureTorchPeer, type TorchPeerResult } from './torch-peer.js';
+import { measureGateCost, type GateCostResult } from './gate-cost.js';
 import { measureJpegCost } from './jpeg-cost.js';
 import { measureLive, type LiveResult } from './live.js';
 import { busyMachineWarning, describeMachine } from './machine.js';
@@ -30,6 +31,8 @@ export interface BenchProfile {
   replayHd: { frames: number };
   /** Live quiet-scene streams with motion gating. */
   static: { streams: number; warmupSeconds: number; seconds: number };
+  /** One live stream, clean and fog:5, gate on and off (four serve runs). */
+  gate: { warmupSeconds: number; seconds: number };
   live: { warmupSeconds: number; seconds: number };
   multi: { streams: number[]; warmupSeconds: number; seconds: number };
   jpegRuns: number;
@@ -40,6 +43,7 @@ export const FULL_PROFILE: BenchProfile = {
   replay: { frames: 600, width: 320, height: 240 },
   replayHd: { frames: 500 },
   static: { streams: 8, warmupSeconds: 5, seconds: 30 },
+  gate: { warmupSeconds: 5, seconds: 20 },
   live: { warmupSeconds: 5, seconds: 60 },
   // 3 x 30 fps is the load the CPU frame-rate target is sized for; 4 overloads on purpose.
   multi: { streams: [2, 3, 4], warmupSeconds: 5, seconds: 30 },
@@ -51,6 +55,7 @@ export const QUICK_PROFILE: BenchProfile = {
   replay: { frames: 240, width: 320, height: 240 },
   replayHd: { frames: 150 },
   static: { streams: 8, warmupSeconds: 2, seconds: 5 },
+  gate: { warmupSeconds: 2, seconds: 5 },
   live: { warmupSeconds: 2, seconds: 10 },
   multi: { streams: [2, 4], warmupSeconds: 2, seconds: 5 },
   jpegRuns: 20,
@@ -214,6 +219,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     log(`  in ${staticStreams.frames_in_per_s} / inferred ${staticStreams.inferred_per_s} frames/s, p95 ${staticStreams.p95_ms} ms, ${staticStreams.drops_per_s} drops/s`);
   }
 
+  // ---- 6. the corruption gate's saving ----
+  let gate: GateCostResult | null = null;
+  if (scenarios.has('gate')) {
+    if (manifest.gate === undefined) warnings.push('the bundle has no corruption gate: the gate scenario was not measured');
+    else {
+      log(`gate: decorruptor serve, 1 x ${LIVE_FPS} fps, clean and fog:5, gate auto and off, ${profile.gate.seconds} s after ${profile.gate.warmupSeconds} s warm-up each`);
+      gate = await measureGateCost({ ...serveSettings, ...profile.gate }, log);
+    }
+  }
+
   let jpegMs: number | null = null;
   if (scenarios.has('live') || scenarios.has('multi')) {
     jpegMs = await measureJpegCost({ source: LIVE_SIZE, edited: manifest.vae.inputSize, quality: options.jpegQuality, runs: profile.jpegRuns });
@@ -270,6 +285,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     multi: liveRuns.map(multiPoint),
     replay_hd: replayHd,
     static_streams: staticStreams,
+    gate,
     rss_mb: rss,
     jpeg_ms_per_frame: jpegMs,
     machine,

@@ -24,6 +24,8 @@ function liveResult(streams: number, p95: number, trend: number, drops: number):
     fps: 30 * streams,
     inferred_per_s: 30 * streams,
     reused_per_s: 0,
+    edited_share: 1,
+    worker_ms_per_frame: 7,
     client_fps: 30 * streams,
     latency: { p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 1.2, max_ms: p95 * 1.5, samples: 300 },
     send_latency: { p50_ms: p95 / 2 - 1, p95_ms: p95 - 1, p99_ms: p95, max_ms: p95, samples: 300 },
@@ -66,6 +68,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
     multi: [],
     replay_hd: null,
     static_streams: null,
+    gate: null,
     rss_mb: { bench_process: 120 },
     jpeg_ms_per_frame: null,
     machine: MACHINE,
@@ -111,7 +114,7 @@ describe('targets', () => {
     const statuses = (r: BenchResults) => Object.fromEntries(r.targets.map((t) => [t.id, t.status]));
     assert.deepEqual(statuses(results()), {
       efficiency: 'not measured', replay_hd_efficiency: 'not measured', live_p95: 'not measured', ratio_dpm20_cm4: 'not measured', overload_bounded: 'not measured', static_p95: 'not measured',
-      cm4_limit_efficiency: 'not measured', cm4_int8_speedup: 'not measured',
+      cm4_limit_efficiency: 'not measured', cm4_int8_speedup: 'not measured', gate_clean_saving: 'not measured', gate_corrupted_cost: 'not measured',
     });
 
     const live1 = liveResult(1, 40, 1.0, 0);
@@ -123,9 +126,29 @@ describe('targets', () => {
     });
     assert.deepEqual(statuses(r), {
       efficiency: 'met', replay_hd_efficiency: 'not measured', live_p95: 'met', ratio_dpm20_cm4: 'missed', overload_bounded: 'missed', static_p95: 'not measured',
-      cm4_limit_efficiency: 'not measured', cm4_int8_speedup: 'not measured',
+      cm4_limit_efficiency: 'not measured', cm4_int8_speedup: 'not measured', gate_clean_saving: 'not measured', gate_corrupted_cost: 'not measured',
     });
     assert.match(r.targets.find((t) => t.id === 'overload_bounded')!.value, /60 drops\/s/);
+  });
+});
+
+describe('gate targets', () => {
+  const run = (workerMs: number, editedShare: number) => {
+    const details = { ...liveResult(1, 40, 1, 0), worker_ms_per_frame: workerMs, edited_share: editedShare };
+    return { worker_ms_per_frame: workerMs, edited_share: editedShare, fps: 30, p95_ms: 40, details };
+  };
+  const feed = (corruption: string | null, on: number, off: number, share: number) => ({ corruption, gate_on: run(on, share), gate_off: run(off, 1), saving: off / on });
+
+  it('a clean feed must get 4x cheaper with the gate, a corrupted one must not get cheaper', () => {
+    const status = (r: BenchResults, id: string) => r.targets.find((t) => t.id === id)!.status;
+    const good = results({ gate: { clean: feed(null, 1.5, 7.5, 0), corrupted: feed('fog:5', 7.4, 7.5, 1) } });
+    assert.equal(status(good, 'gate_clean_saving'), 'met');
+    assert.equal(status(good, 'gate_corrupted_cost'), 'met');
+    // The gate missing fog: the corrupted feed "saves" too, which means it went unedited.
+    const blind = results({ gate: { clean: feed(null, 2.5, 7.5, 0.1), corrupted: feed('fog:5', 2.5, 7.5, 0.1) } });
+    assert.equal(status(blind, 'gate_clean_saving'), 'missed');
+    assert.equal(status(blind, 'gate_corrupted_cost'), 'missed');
+    assert.match(formatReport(good), /gate\s+fog:5 feed, worker per frame: gate on \/ off\s+7\.40 ms \(editor on 100%\) \/ 7\.50 ms \(editor on 100%\): 1\.01x/);
   });
 });
 

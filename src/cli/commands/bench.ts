@@ -30,6 +30,8 @@ export const COMMAND = defineCommand({
            receive latency p50/p95/p99, drops/s (motion gating off: every frame is inferred)
   multi    the same with 2, 3 and 4 sources: processed fps, p95, drops/s
   static   8 x 30 fps quiet scenes with motion gating on: frames in / inferred, p95, drops/s
+  gate     1 x 30 fps, clean and fog:5, corruption gate on and off: worker time per frame and the
+           share of frames edited (the live scenarios above run with the gate off: every frame edited)
 plus peak RSS of every process and a per-stage time breakdown. Prints a table on stdout, progress
 on stderr, and writes the results as JSON.`,
   options: {
