@@ -15,7 +15,7 @@ import type { EnsembleRule } from './manifest.js';
 import { predictFrame, type FramePredictions } from './ensemble.js';
 import { LatentEditor } from './latent-editor.js';
 import type { EditorNoiseSource } from './noise.js';
-import { classifierAffine, planarToRgb24, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type Size } from './preprocess.js';
+import { classifierAffine, planarToRgb24, reaffinePlanar, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type Size } from './preprocess.js';
 import type { EnsembleMode, GateMode, GateResult, StageTimings } from './types.js';
 
 export interface InputFrame {
@@ -96,7 +96,7 @@ export class BatchInference {
     };
     const clock = stopwatch();
 
-    const classify = async (images: readonly { size: Size; data: Uint8Array }[]): Promise<Float32Array> => {
+    const classify = async (images: readonly { size: Size; data: Uint8Array }[]): Promise<{ logits: Float32Array; input: Float32Array }> => {
       const n = images.length;
       const plane = 3 * cls.inputSize.width * cls.inputSize.height;
       const input = new Float32Array(n * plane);
@@ -106,11 +106,12 @@ export class BatchInference {
       const io = this.bundle.classifierIo;
       const logits = await classifier.run({ [io.input]: { data: input, dims } }, io.output, n, k);
       timings.classifyMs += clock.lap();
-      return logits;
+      return { logits, input };
     };
 
-    const sourceLogits = await classify(frames.map((f) => ({ size: f, data: f.data })));
-    const scores = await this.#score(frames, timings, clock);
+    const source = await classify(frames.map((f) => ({ size: f, data: f.data })));
+    const sourceLogits = source.logits;
+    const scores = await this.#score(frames, source.input, timings, clock);
     const editing = frames.map((f, b) => this.#decide(f, scores ? scores[b] : null));
 
     // The editor runs on the frames to edit only: a batch of those.
@@ -133,7 +134,7 @@ export class BatchInference {
       const images = toEdit.map((_, i) => planarToRgb24(decoded, i * plane, vae.inputSize));
       timings.decodeMs += clock.lap();
 
-      const editedLogits = await classify(images.map((data) => ({ size: vae.inputSize, data })));
+      const { logits: editedLogits } = await classify(images.map((data) => ({ size: vae.inputSize, data })));
       toEdit.forEach(({ b }, i) => {
         editedImageOf.set(b, images[i]);
         editedLogitsOf.set(b, editedLogits.subarray(i * k, (i + 1) * k));
@@ -150,14 +151,23 @@ export class BatchInference {
     return { frames: results, timings };
   }
 
-  /** The gate's score per frame, or null without a gate model. */
-  async #score(frames: readonly InputFrame[], timings: BatchTimings, clock: { lap(): number }): Promise<Float32Array | null> {
+  /**
+   * The gate's score per frame, or null without a gate model. `classifierInput`: the frames as
+   * the classifier took them; a gate of the same size and resampling reuses that resize.
+   */
+  async #score(frames: readonly InputFrame[], classifierInput: Float32Array, timings: BatchTimings, clock: { lap(): number }): Promise<Float32Array | null> {
     const gate = this.bundle.gate;
     if (!gate || !this.#gateAffine) return null;
     const { inputSize, resize } = gate.spec;
-    const plane = 3 * inputSize.width * inputSize.height;
-    const input = new Float32Array(frames.length * plane);
-    frames.forEach((f, b) => rgb24ToPlanar(f.data, f, input, b * plane, inputSize, resize, this.#gateAffine!));
+    const cls = this.bundle.manifest.classifier;
+    const sameResize = resize === cls.resize && inputSize.width === cls.inputSize.width && inputSize.height === cls.inputSize.height;
+    const plane = inputSize.width * inputSize.height;
+    let input: Float32Array;
+    if (sameResize) input = reaffinePlanar(classifierInput, plane, this.#classifierAffine, this.#gateAffine);
+    else {
+      input = new Float32Array(frames.length * 3 * plane);
+      frames.forEach((f, b) => rgb24ToPlanar(f.data, f, input, b * 3 * plane, inputSize, resize, this.#gateAffine!));
+    }
     timings.preprocessMs += clock.lap();
     const dims = [frames.length, 3, inputSize.height, inputSize.width];
     const scores = await gate.model.run({ [gate.io.input]: { data: input, dims } }, gate.io.output, frames.length, 1);

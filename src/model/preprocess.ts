@@ -32,6 +32,23 @@ export function classifierAffine(mean: readonly number[], std: readonly number[]
 /** VAE convention: [-1,1]. */
 export const VAE_AFFINE: ChannelAffine = { scale: [2 / 255, 2 / 255, 2 / 255], offset: [-1, -1, -1] };
 
+/**
+ * The same planar images under another normalisation: `src`, written with `from`, rewritten with
+ * `to` into `out` (planes of `plane` values each, three per image). Lets a second model that takes
+ * the same size and resampling reuse the first one's resized input instead of resizing again.
+ */
+export function reaffinePlanar(src: Float32Array, plane: number, from: ChannelAffine, to: ChannelAffine, out = new Float32Array(src.length)): Float32Array {
+  for (let c = 0; c < 3; c++) {
+    // v = x * from.scale + from.offset  ->  x * to.scale + to.offset = v * k + m
+    const k = to.scale[c]! / from.scale[c]!;
+    const m = to.offset[c]! - from.offset[c]! * k;
+    for (let start = c * plane; start < src.length; start += 3 * plane) {
+      for (let i = start, end = start + plane; i < end; i++) out[i] = src[i]! * k + m;
+    }
+  }
+  return out;
+}
+
 let scratch = new Float32Array(0);
 
 function scratchOf(length: number): Float32Array {

@@ -55,11 +55,14 @@ describe('the corruption gate in the engine', () => {
     await withEngine({}, async (engine) => {
       assert.deepEqual(engine.info.gate, { mode: 'auto', threshold: 0.5 });
       const [dark, bright, light] = await engine.infer([grey(0, 'a'), grey(255, 'b'), grey(140, 'c')]);
-      assert.deepEqual(dark.gate, { score: 0, active: false });
+      // The fixture's gate scores brightness; float rounding may leave a hair above 0 or below 1.
+      assert.equal(dark.gate!.active, false);
+      assert.ok(dark.gate!.score < 1e-6, `dark score ${dark.gate!.score}`);
       assert.equal(dark.edited, null);
       assert.equal(dark.editedImage, null);
       assert.deepEqual(dark.ensemble, dark.source);
-      assert.deepEqual(bright.gate, { score: 1, active: true });
+      assert.equal(bright.gate!.active, true);
+      assert.ok(bright.gate!.score > 1 - 1e-6, `bright score ${bright.gate!.score}`);
       assert.notEqual(bright.edited, null);
       assert.equal(light.gate!.active, true, `score ${light.gate!.score}`);
       assert.ok(dark.timings.gateMs >= 0);
@@ -88,7 +91,8 @@ describe('the corruption gate in the engine', () => {
     await withEngine({ gate: 'off' }, async (engine) => {
       assert.deepEqual(engine.info.gate, { mode: 'off', threshold: 0.5 });
       const [dark] = await engine.infer([grey(0, 'a', 0, false)]);
-      assert.deepEqual(dark.gate, { score: 0, active: true });
+      assert.equal(dark.gate!.active, true);
+      assert.ok(dark.gate!.score < 1e-6, `dark score ${dark.gate!.score}`);
       assert.notEqual(dark.edited, null);
     });
     await withEngine({ gateThreshold: 0.9 }, async (engine) => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   classifierAffine,
   planarToRgb24,
+  reaffinePlanar,
   rgb24ToPlanar,
   VAE_AFFINE,
   type ChannelAffine,
@@ -88,6 +89,25 @@ describe('rgb24ToPlanar', () => {
 
   it('rejects a buffer shorter than width * height * 3', () => {
     assert.throws(() => resize(new Uint8Array(5), { width: 2, height: 1 }, { width: 1, height: 1 }, 'area'), RangeError);
+  });
+});
+
+describe('reaffinePlanar', () => {
+  it('gives what resizing again with the other normalisation gives, image by image in a batch', () => {
+    const size = { width: 20, height: 14 };
+    const dst = { width: 8, height: 8 };
+    const a = image(size.width, size.height, (x, y, c) => (x * 13 + y * 7 + c * 50) % 256);
+    const b = image(size.width, size.height, (x, y, c) => (x * y + c * 90) % 256);
+    const from = classifierAffine([0.49, 0.48, 0.45], [0.25, 0.24, 0.26]);
+    const to = classifierAffine([0.5, 0.4, 0.3], [0.2, 0.3, 0.1]);
+    const plane = dst.width * dst.height;
+    const batch = (affine: ChannelAffine) => {
+      const out = new Float32Array(2 * 3 * plane);
+      rgb24ToPlanar(a, size, out, 0, dst, 'area', affine);
+      rgb24ToPlanar(b, size, out, 3 * plane, dst, 'area', affine);
+      return out;
+    };
+    assertClose(reaffinePlanar(batch(from), plane, from, to), batch(to), 1e-4);
   });
 });
 
