@@ -27,6 +27,7 @@ import subprocess
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision.transforms.functional as TF
 
 from common import RUNS
 from fractals import fractal_bank
@@ -253,6 +254,25 @@ class SyntheticPictures:
 
 
 # --- labels -------------------------------------------------------------------------------------------
+# --- Softness the gate must see ---------------------------------------------------------------------
+def softening(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """x [B,3,32,32]: each picture blurred (Gaussian, sigma 0.7-2.0 px) or brought down to 10-20 px
+    and back up (bicubic), a lens out of focus or a stream sent at a lower resolution. The editor's
+    family holds Gaussian blur too, but rarely (~4% of pictures): the first gates let ~9 of 10
+    blurred test pictures through. Neither is one of the 15 test corruptions (defocus is a disc
+    kernel, motion a line, zoom a radial blend, pixelate box down and nearest up)."""
+    out = torch.empty_like(x)
+    for i in range(len(x)):
+        if rng.random() < 0.5:
+            sigma = float(rng.uniform(0.7, 2.0))
+            out[i] = TF.gaussian_blur(x[i:i + 1], kernel_size=2 * int(np.ceil(3 * sigma)) + 1, sigma=sigma)[0]
+        else:
+            side = int(rng.integers(10, 21))
+            small = F.interpolate(x[i:i + 1], size=(side, side), mode="area")
+            out[i] = F.interpolate(small, size=(SIZE, SIZE), mode="bicubic", align_corners=False)[0]
+    return out.clamp(0, 1)
+
+
 def colour_map_residual(clean: torch.Tensor, corrupted: torch.Tensor) -> torch.Tensor:
     """Per image [B]: mean abs error of the best global linear colour map (3x3 + offset) from clean
     to corrupted. Near 0 when the corruption is only a colour change (brightness, contrast,
