@@ -254,25 +254,34 @@ def choose_threshold(model: nn.Module, val: dict) -> dict:
             "corrupted_on": round(float((s[corrupted] >= threshold).float().mean()), 4), "groups": per_group}
 
 
-def train_cnn(args, data: dict, log: RunLog) -> CorruptionGate:
-    model = CorruptionGate()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.15)
-    n = len(data["images"])
+def fit(parameters, loss_of, n: int, args, log: RunLog, pct_start: float, log_every: int) -> None:
+    """AdamW with a one-cycle schedule over `args.steps` batches of `args.batch` indices drawn from
+    [0, n); `loss_of(idx, gen)` gives a batch's loss. Both gates train this way."""
+    opt = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=pct_start)
     gen = torch.Generator().manual_seed(args.seed)
     for step in range(1, args.steps + 1):
-        model.train()
         idx = torch.randint(0, n, (args.batch,), generator=gen)
-        x = data["images"][idx].float() / 255
-        flip = torch.rand(args.batch, generator=gen) < 0.5
-        x = torch.where(flip[:, None, None, None], x.flip(3), x)
-        loss = F.binary_cross_entropy_with_logits(model.logits(x), data["labels"][idx])
+        loss = loss_of(idx, gen)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
-        if step % 100 == 0 or step == args.steps:
+        if step % log_every == 0 or step == args.steps:
             log.write(event="step", step=step, loss=round(float(loss), 4), lr=sched.get_last_lr()[0])
+
+
+def train_cnn(args, data: dict, log: RunLog) -> CorruptionGate:
+    model = CorruptionGate()
+
+    def loss_of(idx, gen):
+        model.train()
+        x = data["images"][idx].float() / 255
+        flip = torch.rand(args.batch, generator=gen) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        return F.binary_cross_entropy_with_logits(model.logits(x), data["labels"][idx])
+
+    fit(model.parameters(), loss_of, len(data["images"]), args, log, pct_start=0.15, log_every=100)
     return model
 
 
@@ -285,18 +294,11 @@ def train_statistics(args, data: dict, log: RunLog) -> StatisticsGate:
     model.mean.copy_(features.mean(0))
     model.std.copy_(features.std(0).clamp_min(1e-6))
     log.write(event="features", n=len(features), count=features.shape[1])
-    opt = torch.optim.AdamW(model.head.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
-    gen = torch.Generator().manual_seed(args.seed)
-    for step in range(1, args.steps + 1):
-        idx = torch.randint(0, len(features), (args.batch,), generator=gen)
-        loss = F.binary_cross_entropy_with_logits(model.logits_from_features(features[idx]), data["labels"][idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 500 == 0 or step == args.steps:
-            log.write(event="step", step=step, loss=round(float(loss), 4), lr=sched.get_last_lr()[0])
+
+    def loss_of(idx, _gen):
+        return F.binary_cross_entropy_with_logits(model.logits_from_features(features[idx]), data["labels"][idx])
+
+    fit(model.head.parameters(), loss_of, len(features), args, log, pct_start=0.1, log_every=500)
     return model
 
 
