@@ -60,7 +60,8 @@ async function pushBatches(engine: InferenceEngine, batch: Frame[], count: numbe
 export async function measureCeiling(options: CeilingOptions): Promise<CeilingResult> {
   const inFlight = options.inFlight ?? 2;
   const memory = new OwnPeakRss();
-  const engine = await openEngine({ ...options.model, editor: options.editor, steps: undefined }, silentLogger);
+  // Gate off: the ceiling is the cost of editing every frame, whatever the synthetic frames look like.
+  const engine = await openEngine({ ...options.model, editor: options.editor, steps: undefined, gate: 'off' }, silentLogger);
   try {
     const batch = syntheticBatch(options.batch, engine.info.inputSize);
     await pushBatches(engine, batch, options.warmupBatches, inFlight);

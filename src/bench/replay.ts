@@ -53,6 +53,8 @@ export async function measureReplay(options: ReplayScenarioOptions): Promise<Rep
   const args = [
     'run', '--source', options.video, '--out', '-', '--summary', summaryFile,
     '--bundle', options.bundleDir, '--editor', options.editor, '--batch', String(options.batch), '--log-level', 'warn',
+    // Every frame edited, so that the run compares with the CM-4 ceiling (the gate scenario measures the gate).
+    '--gate', 'off',
     ...(options.configFile ? ['--config', options.configFile] : []),
     ...(options.extraArgs ?? []),
   ];

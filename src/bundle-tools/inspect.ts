@@ -22,7 +22,7 @@ import {
 import { BundleError } from '../model/errors.js';
 import type { Manifest } from '../model/manifest.js';
 import { MANIFEST_FILE, readManifest } from '../model/manifest-file.js';
-import { readOnnxWeights, type OnnxWeights } from '../model/onnx-weights.js';
+import { readOnnxWeights, type OnnxWeights } from '../model/onnx-graph.js';
 import type { OnnxModel } from '../model/onnx-model.js';
 
 export interface TensorInfo {

@@ -10,6 +10,8 @@
  * that a message read twice is merged (repeated fields appended) makes the pair one model with
  * more graph outputs.
  *
+ * `readOnnxWeights` counts the weights from the same subset (`bundle inspect`).
+ *
  * Plain file reading, no onnxruntime: safe on any thread.
  */
 import { readFile } from 'node:fs/promises';
@@ -46,8 +48,11 @@ message AttributeProto {
   int64 i = 3;
   bytes s = 4;
   TensorProto t = 5;
+  GraphProto g = 6;
   repeated float floats = 7;
   repeated int64 ints = 8;
+  repeated TensorProto tensors = 10;
+  repeated GraphProto graphs = 11;
   int32 type = 20;
 }
 message TensorProto {
@@ -55,7 +60,9 @@ message TensorProto {
   int32 data_type = 2;
   string name = 8;
   bytes raw_data = 9;
+  repeated StringStringEntryProto external_data = 13;
 }
+message StringStringEntryProto { string key = 1; string value = 2; }
 message ValueInfoProto { string name = 1; TypeProto type = 2; }
 message TypeProto { TypeProtoTensor tensor_type = 1; }
 message TypeProtoTensor { int32 elem_type = 1; TensorShapeProto shape = 2; }
@@ -90,11 +97,31 @@ export interface OnnxGraph {
   outputs: string[];
 }
 
+/** What an ONNX file holds that onnxruntime's session does not tell (`bundle inspect`). */
+export interface OnnxWeights {
+  /** Elements of the initializers: the weights. */
+  parameters: number;
+  /** Elements of Constant-node tensors (folded shapes and scalars, or weights an exporter baked in). */
+  constants: number;
+  /** External data files the tensors name (paths relative to the model file), in first-seen order. */
+  externalFiles: string[];
+}
+
+interface DecodedTensor {
+  name?: string;
+  dims?: number[];
+  external_data?: Array<{ key?: string; value?: string }>;
+}
+
 interface DecodedAttribute {
   name: string;
   i?: number;
   ints?: number[];
   s?: Uint8Array;
+  t?: DecodedTensor;
+  g?: DecodedGraph;
+  tensors?: DecodedTensor[];
+  graphs?: DecodedGraph[];
   type?: number;
 }
 
@@ -107,15 +134,17 @@ interface DecodedNode {
   attribute?: DecodedAttribute[];
 }
 
+interface DecodedGraph {
+  node?: DecodedNode[];
+  initializer?: DecodedTensor[];
+  input?: Array<{ name?: string }>;
+  output?: Array<{ name?: string }>;
+}
+
 interface DecodedModel {
   ir_version?: number;
   opset_import?: Array<{ domain?: string; version?: number }>;
-  graph?: {
-    node?: DecodedNode[];
-    initializer?: Array<{ name?: string; dims?: number[] }>;
-    input?: Array<{ name?: string }>;
-    output?: Array<{ name?: string }>;
-  };
+  graph?: DecodedGraph;
 }
 
 // onnx.AttributeProto.AttributeType: INT, STRING, INTS.
@@ -130,16 +159,22 @@ function attributeValue(a: DecodedAttribute): number | number[] | string | undef
   return undefined;
 }
 
-/** The graph of an ONNX model given as bytes. @throws BundleError BUNDLE_ONNX_INVALID */
-export function parseOnnxGraph(bytes: Uint8Array, file = '(model bytes)'): OnnxGraph {
+/** The model and its main graph. @throws BundleError BUNDLE_ONNX_INVALID */
+function decodeModel(bytes: Uint8Array, file: string): DecodedModel & { graph: DecodedGraph } {
   let decoded: DecodedModel;
   try {
     decoded = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true, defaults: false }) as DecodedModel;
   } catch (error) {
     throw new BundleError('BUNDLE_ONNX_INVALID', file, `not an ONNX model (${(error as Error).message})`, { cause: error });
   }
+  if (!decoded.graph) throw new BundleError('BUNDLE_ONNX_INVALID', file, 'not an ONNX model (no graph)');
+  return decoded as DecodedModel & { graph: DecodedGraph };
+}
+
+/** The graph of an ONNX model given as bytes. @throws BundleError BUNDLE_ONNX_INVALID */
+export function parseOnnxGraph(bytes: Uint8Array, file = '(model bytes)'): OnnxGraph {
+  const decoded = decodeModel(bytes, file);
   const graph = decoded.graph;
-  if (!graph) throw new BundleError('BUNDLE_ONNX_INVALID', file, 'not an ONNX model (no graph)');
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t.dims ?? []]));
   const nodes = (graph.node ?? []).map((n): OnnxNode => {
     const attributes: OnnxNode['attributes'] = {};
@@ -160,12 +195,36 @@ export function parseOnnxGraph(bytes: Uint8Array, file = '(model bytes)'): OnnxG
   };
 }
 
-/** Reads and parses an ONNX file. @throws BundleError BUNDLE_FILE_MISSING, BUNDLE_ONNX_INVALID */
-export async function readOnnxGraph(file: string): Promise<{ bytes: Uint8Array; graph: OnnxGraph }> {
-  const bytes = await readFile(file).catch((error: unknown) => {
+async function readModelFile(file: string): Promise<Buffer> {
+  return readFile(file).catch((error: unknown) => {
     throw new BundleError('BUNDLE_FILE_MISSING', file, 'cannot read the model file', { cause: error });
   });
+}
+
+/** Reads and parses an ONNX file. @throws BundleError BUNDLE_FILE_MISSING, BUNDLE_ONNX_INVALID */
+export async function readOnnxGraph(file: string): Promise<{ bytes: Uint8Array; graph: OnnxGraph }> {
+  const bytes = await readModelFile(file);
   return { bytes, graph: parseOnnxGraph(bytes, file) };
+}
+
+/** Counts the weights of the ONNX model in `file`, subgraphs included. @throws BundleError BUNDLE_FILE_MISSING, BUNDLE_ONNX_INVALID */
+export async function readOnnxWeights(file: string): Promise<OnnxWeights> {
+  const weights: OnnxWeights = { parameters: 0, constants: 0, externalFiles: [] };
+  const count = (tensor: DecodedTensor, kind: 'parameters' | 'constants') => {
+    weights[kind] += (tensor.dims ?? []).reduce((product, dim) => product * dim, 1);
+    for (const entry of tensor.external_data ?? []) {
+      if (entry.key === 'location' && entry.value !== undefined && !weights.externalFiles.includes(entry.value)) weights.externalFiles.push(entry.value);
+    }
+  };
+  const walk = (graph: DecodedGraph) => {
+    for (const tensor of graph.initializer ?? []) count(tensor, 'parameters');
+    for (const attribute of (graph.node ?? []).flatMap((n) => n.attribute ?? [])) {
+      for (const tensor of [...(attribute.t ? [attribute.t] : []), ...(attribute.tensors ?? [])]) count(tensor, 'constants');
+      for (const subgraph of [...(attribute.g ? [attribute.g] : []), ...(attribute.graphs ?? [])]) walk(subgraph);
+    }
+  };
+  walk(decodeModel(await readModelFile(file), file).graph);
+  return weights;
 }
 
 /**

@@ -1,4 +1,11 @@
-/** One `serve` process of a test's own: started on a free port, a client connected, killed afterwards. */
+/**
+ * `serve` for a test: a process of its own (withServe: started on a free port, a client connected,
+ * killed afterwards), or the role in this process from config overrides (serveInProcess).
+ */
+import type { TestContext } from 'node:test';
+import { loadConfig, type ConfigOverrides } from '../../src/config/index.js';
+import { silentLogger } from '../../src/log/index.js';
+import { startServe as startServeRole, type ServeHandle, type ServeOptions } from '../../src/runtime/index.js';
 import { getJson, startServe, type ServeProcess } from './reliability-cli.js';
 import { RecordingClient } from './reliability-ws.js';
 import { waitFor } from './wait.js';
@@ -23,4 +30,16 @@ export async function withServe(
     client?.close();
     await serve.cli.kill();
   }
+}
+
+/**
+ * startServe in this process from `overrides` alone (no config file, no environment, silent logs
+ * unless the overrides say otherwise), stopped when the test ends. Overrides should set
+ * `server.port: 0`.
+ */
+export async function serveInProcess(t: TestContext, overrides: ConfigOverrides, options: Partial<ServeOptions> = {}): Promise<ServeHandle> {
+  const config = await loadConfig({ file: null, env: {}, overrides: { logLevel: 'silent', ...overrides } });
+  const serving = await startServeRole(config, { log: silentLogger, ...options });
+  t.after(() => serving.stop());
+  return serving;
 }

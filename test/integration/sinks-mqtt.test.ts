@@ -7,32 +7,24 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { MetricsSnapshot } from '../../src/bench/prometheus.js';
-import { loadConfig, type ConfigOverrides } from '../../src/config/index.js';
-import { silentLogger } from '../../src/log/index.js';
-import { startServe as startServeInProcess, type ServeHandle } from '../../src/runtime/index.js';
+import type { ConfigOverrides } from '../../src/config/index.js';
+import type { ServeHandle } from '../../src/runtime/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { MqttRecorder, startMosquitto } from '../helpers/mosquitto.js';
 import { FIXTURE_BUNDLE, startServe as startServeCli } from '../helpers/reliability-cli.js';
+import { serveInProcess } from '../helpers/serve-session.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LAVFI = 'lavfi:testsrc2=size=64x48:rate=10';
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
 
-async function serveWithMqtt(t: TestContext, mqtt: NonNullable<NonNullable<ConfigOverrides['sinks']>['mqtt']>): Promise<ServeHandle> {
-  const config = await loadConfig({
-    file: null,
-    env: {},
-    overrides: {
-      logLevel: 'silent',
-      server: { port: 0 },
-      model: { bundle: FIXTURE_BUNDLE, intraOpThreads: 1 },
-      sources: [{ id: 'cam', url: LAVFI, width: 64, height: 48, corrupt: 'fog:3' }],
-      sinks: { mqtt },
-    },
+function serveWithMqtt(t: TestContext, mqtt: NonNullable<NonNullable<ConfigOverrides['sinks']>['mqtt']>): Promise<ServeHandle> {
+  return serveInProcess(t, {
+    server: { port: 0 },
+    model: { bundle: FIXTURE_BUNDLE, intraOpThreads: 1 },
+    sources: [{ id: 'cam', url: LAVFI, width: 64, height: 48, corrupt: 'fog:3' }],
+    sinks: { mqtt },
   });
-  const serving = await startServeInProcess(config, { log: silentLogger });
-  t.after(() => serving.stop());
-  return serving;
 }
 
 const metrics = (serving: ServeHandle) => MetricsSnapshot.fetch(serving.url.replace(/\/$/, ''));
@@ -130,22 +122,15 @@ test('every stream reaches the sinks: a configured source that fails to open say
   const broker = await startMosquitto(t);
   const subscriber = await MqttRecorder.subscribe(t, broker.url, 'decorruptor/#');
   const token = 'mqtt-stream-api-token-0123';
-  const config = await loadConfig({
-    file: null,
-    env: {},
-    overrides: {
-      logLevel: 'silent',
-      server: { port: 0, auth: { token }, api: { enabled: true } },
-      model: { bundle: FIXTURE_BUNDLE, intraOpThreads: 1 },
-      sources: [
-        { id: 'cam', url: LAVFI, width: 64, height: 48 },
-        { id: 'broken', url: '/nonexistent/clip.mp4' },
-      ],
-      sinks: { mqtt: { url: broker.url } },
-    },
+  const serving = await serveInProcess(t, {
+    server: { port: 0, auth: { token }, api: { enabled: true } },
+    model: { bundle: FIXTURE_BUNDLE, intraOpThreads: 1 },
+    sources: [
+      { id: 'cam', url: LAVFI, width: 64, height: 48 },
+      { id: 'broken', url: '/nonexistent/clip.mp4' },
+    ],
+    sinks: { mqtt: { url: broker.url } },
   });
-  const serving = await startServeInProcess(config, { log: silentLogger });
-  t.after(() => serving.stop());
   const api = async (method: string, path: string, body?: unknown) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
     const res = await fetch(`${serving.url}api/streams${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -9,13 +9,12 @@ import { test, type TestContext } from 'node:test';
 import { MetricsSnapshot, parsePrometheusText } from '../../src/bench/prometheus.js';
 import { loadConfig, type ConfigOverrides, type WebhookConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { startServe } from '../../src/runtime/index.js';
 import { ServiceMetrics } from '../../src/server/index.js';
 import { StreamRegistry } from '../../src/server/stream-registry.js';
 import { WebhookSink, type FrameSink } from '../../src/sinks/index.js';
 import type { SourceStateEvent } from '../../src/stream/index.js';
-import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
 import { labeled } from '../helpers/sink-inputs.js';
+import { serveInProcess } from '../helpers/serve-session.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -131,11 +130,11 @@ test('label-change posts keep the cooldown per stream, the label a stream has wh
 
 test('serve: while a webhook receiver stalls, the frame rate is unchanged; failures and drops are counted on /metrics; it recovers', async (t) => {
   const receiver = await WebhookReceiver.start(t);
-  const config = await loadConfig({
-    file: null,
-    env: {},
-    overrides: {
-      logLevel: 'silent',
+  let frames = 0;
+  const probe: FrameSink = { name: 'probe', frame: () => void frames++ };
+  const serving = await serveInProcess(
+    t,
+    {
       // The stream API: after the receiver recovers, a stream added at run time makes posts for certain.
       server: { port: 0, api: { enabled: true } },
       // The shipped bundle: its labels change on a hue-rotating test pattern, so the hook has posts to make.
@@ -146,11 +145,8 @@ test('serve: while a webhook receiver stalls, the frame rate is unchanged; failu
       smoothing: { mode: 'off' },
       sinks: { webhooks: [{ url: receiver.url, name: 'alerts', on: ['label-change', 'state'], cooldownSeconds: 0, timeoutMs: 500, retries: 1, retryDelay: FAST_RETRY, queueSize: 5 }] },
     },
-  });
-  let frames = 0;
-  const probe: FrameSink = { name: 'probe', frame: () => void frames++ };
-  const serving = await startServe(config, { log: silentLogger, extraSinks: [probe] });
-  t.after(() => serving.stop());
+    { extraSinks: [probe] },
+  );
   const scrape = async (outcome: string) => (await MetricsSnapshot.fetch(serving.url.replace(/\/$/, ''))).sum('decorruptor_sink_messages_total', { sink: 'webhook:alerts', outcome });
   const framesIn = async (ms: number) => {
     const before = frames;
