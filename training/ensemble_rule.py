@@ -10,7 +10,8 @@ top probability and the entropy (divided by log K) of each prediction, and wheth
 agree. The weights a are fitted by maximum likelihood of the true label on validation images
 [0, n) and reported on [n, 2n), each a third clean and two thirds through the training corruption
 model, edited by the CM exactly as the bundle runs it (4 steps, the manifest's guidance and noise),
-classified by the bundled classifier (never the held-out ResNet-20; issue 14's rule). The rule
+classified by each classifier of the panel (panel.py: the bundled one and the zoo's non-held-out
+ones, never the held-out ResNet-20; issue 14's rule), the members' predictions pooled. The rule
 weighs only frames the corruption gate lets through to the editor (the others answer with the
 source prediction), so it is fitted on those; the report gives both the gated pipeline's
 accuracy (gate, then the rule or the plain sum) and every rule on all frames.
@@ -31,13 +32,13 @@ import torch
 import torch.nn.functional as F
 
 import cifar
-import classifier as classifier_mod
 import distill
 from common import CHECKPOINTS, ROOT, setup, to_float
 from corruption_model import CorruptionModel
 from editor_common import LatentPairs
 from gate import ARCHITECTURES
 from noise import editor_noises
+from panel import PanelMember, default_panel
 from schedule import CM_TIMESTEPS, lcm_sample
 
 FEATURES = ["bias", "gate", "sourceConfidence", "editedConfidence", "sourceEntropy", "editedEntropy", "agreement"]
@@ -52,22 +53,22 @@ def features(p_source: torch.Tensor, p_edited: torch.Tensor, score: torch.Tensor
 
 
 @torch.no_grad()
-def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, batch: int = 250) -> dict:
-    """Predictions of the classifier on validation images [start, start + n) and on their CM edits."""
+def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, panel: list[PanelMember], batch: int = 250) -> dict:
+    """Predictions of each panel classifier on validation images [start, start + n) and on their
+    CM edits, stacked member after member (the images and edits are the same for all)."""
     images, labels = cifar.load_split("val")
     clean = to_float(images[start:start + n])
     labels = torch.from_numpy(labels[start:start + n])
     corrupt = CorruptionModel(seed)
     rng = np.random.default_rng(seed)
     pairs = LatentPairs("val", seed=seed)
-    clf = classifier_mod.load_trained()
     cm = distill.load_trained(CHECKPOINTS / "cm_unet.pt")
     state = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")
     gate = ARCHITECTURES[state["arch"]][0]()
     gate.load_state_dict(state["state_dict"])
     gate.eval()
     u8 = lambda x: (x.clamp(0, 1) * 255).round() / 255  # frames and edits are 8-bit pictures in the runtime
-    out = {"p_source": [], "p_edited": [], "score": [], "labels": labels, "corrupted": []}
+    out = {"p_source": [[] for _ in panel], "p_edited": [[] for _ in panel], "score": [], "corrupted": []}
     for i in range(0, n, batch):
         x = clean[i:i + batch]
         is_corrupted = torch.from_numpy(rng.random(len(x)) < 2 / 3)
@@ -75,11 +76,15 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, bat
         cond = pairs.encode(x)
         noises = [noise.expand_as(cond) for noise in editor_noises(noise_seed, len(CM_TIMESTEPS), tuple(cond.shape[1:]))]
         edited = u8(pairs.decode(lcm_sample(cm, cond, noises, guidance=guidance)))
-        out["p_source"].append(F.softmax(clf(classifier_mod.normalize(x)), 1))
-        out["p_edited"].append(F.softmax(clf(classifier_mod.normalize(edited)), 1))
+        for m, member in enumerate(panel):
+            out["p_source"][m].append(member.features(x)[-1].exp())
+            out["p_edited"][m].append(member.features(edited)[-1].exp())
         out["score"].append(gate(x))
         out["corrupted"].append(is_corrupted)
-    return {k: torch.cat(v) if isinstance(v, list) else v for k, v in out.items()}
+    members = len(panel)
+    return {"p_source": torch.cat([torch.cat(p) for p in out["p_source"]]), "p_edited": torch.cat([torch.cat(p) for p in out["p_edited"]]),
+            "score": torch.cat(out["score"]).repeat(members), "corrupted": torch.cat(out["corrupted"]).repeat(members),
+            "labels": labels.repeat(members)}
 
 
 def fit(data: dict, threshold: float, l2: float = 1e-3) -> torch.Tensor:
@@ -134,6 +139,9 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--guidance", type=float, help="default: the manifest's guidanceScale")
     parser.add_argument("--noise-seed", type=int, help="default: the manifest's noiseSeed")
+    parser.add_argument("--panel", nargs="+", help="classifiers whose predictions the rule is fitted on (panel.py; held-out "
+                                                   "ones are refused); default: the bundled one and the zoo's non-held-out ones")
+    parser.add_argument("--compare", help="report these weights too (comma-separated), e.g. the shipped rule's")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     setup(args.seed, 2)
@@ -142,12 +150,16 @@ def main():
     args.guidance = cm["guidanceScale"] if args.guidance is None else args.guidance
     args.noise_seed = cm["noiseSeed"] if args.noise_seed is None else args.noise_seed
     threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
-    fitting = collect(args.n, 0, args.seed, args.guidance, args.noise_seed)
+    panel = [PanelMember(name) for name in args.panel] if args.panel else default_panel()
+    fitting = collect(args.n, 0, args.seed, args.guidance, args.noise_seed, panel)
     a = fit(fitting, threshold)
-    held = collect(args.n, args.n, args.seed + 1, args.guidance, args.noise_seed)
+    held = collect(args.n, args.n, args.seed + 1, args.guidance, args.noise_seed, panel)
     record = {"features": FEATURES, "weights": [round(float(v), 4) for v in a], "gate_threshold": threshold,
-              "guidance": args.guidance, "noise_seed": args.noise_seed,
+              "guidance": args.guidance, "noise_seed": args.noise_seed, "panel": [m.name for m in panel],
               "fit": accuracies(fitting, a, threshold), "report": accuracies(held, a, threshold), "n": args.n}
+    if args.compare:
+        other = torch.tensor([float(v) for v in args.compare.split(",")])
+        record["compare"] = {"weights": args.compare, "report": accuracies(held, other, threshold)}
     print(json.dumps(record), flush=True)
     with (ROOT / "logs" / "ensemble_rule.jsonl").open("a") as f:
         f.write(json.dumps(record) + "\n")

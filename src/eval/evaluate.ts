@@ -26,7 +26,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const { engine, dataset, severity, corruptions, seed = 0 } = options;
   const conditions = corruptions.map((type) => corruptedCondition(dataset, type, severity, seed));
   const measured = await measureConditions({ ...options, conditions });
-  return { n: dataset.images.length, severity, editor: engine.info.editor, noise: engine.info.noise, gate: engine.info.gate ?? null, ...measured };
+  return { n: dataset.images.length, severity, editor: engine.info.editor, noise: engine.info.noise, gate: engine.info.gate ?? null, ensemble: engine.info.ensemble, ...measured };
 }
 
 export interface EvaluateImagesOptions extends LoopOptions {
@@ -38,5 +38,5 @@ export interface EvaluateImagesOptions extends LoopOptions {
 export async function evaluateImages(options: EvaluateImagesOptions): Promise<EvalReport> {
   const { engine, folder } = options;
   const measured = await measureConditions({ ...options, dataset: folder.clean, conditions: folder.conditions });
-  return { n: folder.clean.images.length, severity: null, images: folder.dir, editor: engine.info.editor, noise: engine.info.noise, gate: engine.info.gate ?? null, ...measured };
+  return { n: folder.clean.images.length, severity: null, images: folder.dir, editor: engine.info.editor, noise: engine.info.noise, gate: engine.info.gate ?? null, ensemble: engine.info.ensemble, ...measured };
 }

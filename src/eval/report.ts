@@ -24,6 +24,11 @@ function imagesNote(report: EvalReport): string {
   return report.images === undefined ? `severity ${report.severity}` : `images from ${report.images} (as given, no corruption applied here)`;
 }
 
+/** ", ensemble learned": said when the ensemble is not the default sum (and there is an editor). */
+function ensembleNote(report: EvalReport): string {
+  return report.editor !== 'none' && report.ensemble !== 'sum' ? `, ensemble ${report.ensemble}` : '';
+}
+
 /** ", gate auto (threshold 0.52)": whether the corruption gate chose the images to edit. */
 function gateNote(report: EvalReport): string {
   return report.gate ? `, gate ${report.gate.mode} (threshold ${report.gate.threshold})` : '';
@@ -57,7 +62,7 @@ export function formatReportTable(report: EvalReport, options: TableOptions = {}
   const header = line('condition', ['source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out', ...(gated ? ['edit %'] : [])]);
   const rule = '-'.repeat(header.length);
   const out = [
-    `CIFAR-10-C style, ${imagesNote(report)}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)}${gateNote(report)} (accuracy %, gain = ensemble - source)`,
+    `CIFAR-10-C style, ${imagesNote(report)}, ${report.n} test images per condition, editor ${report.editor}${noiseNote(report)}${gateNote(report)}${ensembleNote(report)} (accuracy %, gain = ensemble - source)`,
     'MSE in / MSE out: pixel MSE ([0,1] scale) of the input frame / the edited image against the clean image',
     header,
     rule,

@@ -1,6 +1,6 @@
 /** The benchmark's result, exactly as `decorruptor eval --json` writes it. */
 import type { EditorNoise } from '../model/noise.js';
-import type { GateMode } from '../model/types.js';
+import type { EnsembleMode, GateMode } from '../model/types.js';
 
 /** Top-1 accuracies as fractions in [0, 1]. */
 export interface Accuracy {
@@ -57,6 +57,8 @@ export interface EvalReport {
    * the bundle has none or the editor is off.
    */
   gate: { mode: GateMode; threshold: number } | null;
+  /** How the source and edited predictions were combined (model.ensemble, as the engine uses it). */
+  ensemble: EnsembleMode;
   /** Uncorrupted images: what adaptation may cost when there is nothing to fix. */
   clean: ConditionResult;
   /** Per corruption type, in the order evaluated. */

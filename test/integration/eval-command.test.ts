@@ -43,8 +43,9 @@ function assertCondition(a: unknown, where: string, withEditor: boolean): assert
 }
 
 function assertReportShape(report: EvalReport, n: number, corruptions: string[]): void {
-  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'gate', 'mean', 'n', 'noise', 'severity']);
+  assert.deepEqual(Object.keys(report).sort(), ['clean', 'corruptions', 'editor', 'ensemble', 'gate', 'mean', 'n', 'noise', 'severity']);
   assert.equal(report.n, n);
+  assert.equal(report.ensemble, 'sum', 'the default ensemble');
   const withEditor = report.editor !== 'none';
   assertCondition(report.clean, 'clean', withEditor);
   assert.equal(report.clean.mse.input, 0, 'the clean frames are the clean images');

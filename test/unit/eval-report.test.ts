@@ -17,6 +17,7 @@ const REPORT: EvalReport = {
   editor: 'cm',
   noise: { source: 'bundle', seed: 7 },
   gate: null,
+  ensemble: 'sum',
   clean: { source: 0.915, edited: 0.88, ensemble: 0.92, mse: { input: 0, edited: 0.00213 }, editRate: 1 },
   corruptions: {
     gaussian_noise: { source: 0.405, edited: 0.61, ensemble: 0.585, mse: { input: 0.0098, edited: 0.00431 }, editRate: 1 },
@@ -36,6 +37,9 @@ describe('formatReportTable', () => {
     const lines = formatReportTable(REPORT, { elapsedMs: 2000 }).split('\n');
     assert.match(lines[0], /severity 5, 200 test images per condition, editor cm, bundle noise seed 7 /);
     assert.match(formatReportTable({ ...REPORT, noise: { source: 'per-stream', seed: 0 } }), /editor cm, a noise per image /);
+    // The default sum goes unsaid; another rule is named.
+    assert.doesNotMatch(lines[0], /ensemble sum/);
+    assert.match(formatReportTable({ ...REPORT, ensemble: 'learned' }).split('\n')[0]!, /bundle noise seed 7, ensemble learned \(accuracy/);
     assert.match(lines[1], /^MSE in \/ MSE out: pixel MSE/);
     assert.deepEqual(lines[2].split(/\s{2,}/), ['condition', 'source', 'edited', 'ensemble', 'gain', 'MSE in', 'MSE out']);
     const row = tableRows(lines.join('\n'));
