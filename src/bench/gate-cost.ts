@@ -41,14 +41,13 @@ function gateRun(details: LiveResult): GateRun {
 }
 
 async function measureFeed(options: GateCostOptions, corruption: string | null, log: (message: string) => void): Promise<GateFeedResult> {
-  const runs: Partial<Record<'auto' | 'off', GateRun>> = {};
-  for (const gate of ['auto', 'off'] as const) {
+  const measure = async (gate: 'auto' | 'off'): Promise<GateRun> => {
     const result = gateRun(await measureLive({ ...options, streams: 1, gate, ...(corruption ? { corrupt: corruption } : {}) }));
     log(`  ${corruption ?? 'clean'}, gate ${gate}: ${result.worker_ms_per_frame ?? '-'} ms worker time per frame, editor on ${result.edited_share ?? '-'} of frames`);
-    runs[gate] = result;
-  }
-  const on = runs.auto!;
-  const off = runs.off!;
+    return result;
+  };
+  const on = await measure('auto');
+  const off = await measure('off');
   return { corruption, gate_on: on, gate_off: off, saving: finiteOrNull(ratio(off.worker_ms_per_frame ?? Number.NaN, on.worker_ms_per_frame ?? Number.NaN), 2) };
 }
 

@@ -59,6 +59,8 @@ export class BatchInference {
   readonly gate: { mode: GateMode; threshold: number } | null;
   #classifierAffine: ChannelAffine;
   #gateAffine: ChannelAffine | null;
+  /** The gate takes the classifier's size and resampling: it reuses the classifier's resized input. */
+  #gateReusesClassifierInput: boolean;
   #rule: EnsembleRule | null;
 
   private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
@@ -70,6 +72,8 @@ export class BatchInference {
     const gate = bundle.gate?.spec;
     this.gate = gate ? { mode: options.gate ?? 'auto', threshold: options.gateThreshold ?? gate.threshold } : null;
     this.#gateAffine = gate ? classifierAffine(gate.normalization.mean, gate.normalization.std) : null;
+    const cls = bundle.manifest.classifier;
+    this.#gateReusesClassifierInput = !!gate && gate.resize === cls.resize && gate.inputSize.width === cls.inputSize.width && gate.inputSize.height === cls.inputSize.height;
     // The learned rule weighs the gate's score: without a rule or a gate, the equal-weight sum.
     this.#rule = options.ensemble === 'learned' && gate ? (bundle.editor?.ensembleRule ?? null) : null;
     this.ensemble = options.ensemble === 'learned' && !this.#rule ? 'sum' : options.ensemble;
@@ -159,11 +163,9 @@ export class BatchInference {
     const gate = this.bundle.gate;
     if (!gate || !this.#gateAffine) return null;
     const { inputSize, resize } = gate.spec;
-    const cls = this.bundle.manifest.classifier;
-    const sameResize = resize === cls.resize && inputSize.width === cls.inputSize.width && inputSize.height === cls.inputSize.height;
     const plane = inputSize.width * inputSize.height;
     let input: Float32Array;
-    if (sameResize) input = reaffinePlanar(classifierInput, plane, this.#classifierAffine, this.#gateAffine);
+    if (this.#gateReusesClassifierInput) input = reaffinePlanar(classifierInput, plane, this.#classifierAffine, this.#gateAffine);
     else {
       input = new Float32Array(frames.length * 3 * plane);
       frames.forEach((f, b) => rgb24ToPlanar(f.data, f, input, b * 3 * plane, inputSize, resize, this.#gateAffine!));
