@@ -66,7 +66,7 @@ const resultHeaderSchema = frameHeaderSchema.extend({
     timings: z.record(z.string(), z.number()),
     distribution: z.array(z.number()).optional(),
     // Absent from workers older than the corruption gate.
-    gate: z.object({ score: z.number(), active: z.boolean() }).nullable().optional(),
+    gate: z.object({ score: z.number().nullable(), active: z.boolean() }).nullable().optional(),
   }),
   edited: z.object({ jpegBytes: z.int().min(1), width: z.int().positive(), height: z.int().positive() }).nullable(),
   /** The grey thumbnail, one byte a value (the [0, 1] values times 255), base64. */

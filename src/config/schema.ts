@@ -291,6 +291,11 @@ export const gateSmoothingSchema = z.strictObject({
   halfLifeMs: z.number().positive().max(600_000).default(200),
   /** How far below the threshold the smoothed score must fall to switch the editor off. */
   hysteresis: z.number().min(0).max(1).default(0.1),
+  /**
+   * Once a stream's editor is decided, its frames are scored at most once in this much stream
+   * time (0: every frame): the frames between skip the gate model and carry the stream's level.
+   */
+  scoreEveryMs: z.number().min(0).max(60_000).default(100),
 });
 
 /** Motion gating per stream (src/flow/motion-gate.ts): still frames carry the last result instead of being inferred. */

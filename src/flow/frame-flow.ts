@@ -7,12 +7,12 @@
  * wait (their ffmpeg is paused by the source's in-flight window) instead of losing frames.
  */
 import { Subject, Subscription, catchError, concatMap, EMPTY, filter, finalize, from, mergeMap, of, startWith, tap, type Observable, type OperatorFunction } from 'rxjs';
-import type { EngineError, FrameInference, InferenceEngine } from '../model/index.js';
+import type { EngineError, FrameInference, GateResult, InferenceEngine } from '../model/index.js';
 import { fairMergeAll, latestFrame, type Frame, type SourceError, type SourceMode, type SourceStateEvent } from '../stream/index.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamStateEvent } from '../server/stream-state.js';
 import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
-import { smoothGate, type GateLevelOptions } from './gating/index.js';
+import { smoothGate, type StreamGateOptions } from './gating/index.js';
 import { MotionGate, type MotionGateOptions } from './motion-gate.js';
 import { smoothLabels, type ProcessedFrame, type SmoothLabelsOptions } from './smoothing/index.js';
 
@@ -77,7 +77,7 @@ export interface FrameFlowOptions {
    * The corruption gate per stream (engines whose bundle has a gate): each stream's smoothed score
    * decides whether its next frames are edited (Frame.edit). Unset: the engine decides per frame.
    */
-  gate?: GateLevelOptions;
+  gate?: StreamGateOptions;
   /** Temporal label smoothing per stream (the stage between the engine and the sinks); default off. */
   smoothing?: Omit<SmoothLabelsOptions, 'labels'>;
   /** Every output; each is isolated from the others (fanOut). The flow does not close them. */
@@ -98,11 +98,14 @@ export class FrameFlow {
   /** Each gated stream's motion gate, by stream id. */
   readonly #motionGates = new Map<string, MotionGate>();
   /**
-   * Per stream, the corruption gate's decision for its next frames: true edit, false skip the
-   * editor; absent: each frame decides by its own score. One boolean per stream id seen (a stream
-   * added again starts with a discontinuity, which drops it).
+   * Per stream, the corruption gate's decision for its next frames (edit: true runs the editor,
+   * false skips it) and the smoothed level it came from; absent: each frame decides by its own
+   * score. One entry per stream id seen (a stream added again starts with a discontinuity, which
+   * drops it).
    */
-  readonly #editing = new Map<string, boolean>();
+  readonly #editing = new Map<string, { edit: boolean; level: number }>();
+  /** Per stream, the stream time (ptsMs) of the last frame handed to the gate model. */
+  readonly #scoredAt = new Map<string, number>();
   /** Every processed frame, in order, on its way through the stages to the sinks. */
   readonly #processed$ = new Subject<ProcessedFrame>();
   /** Per stream, the emission still waiting for an asynchronous transform: later ones queue behind it. */
@@ -136,7 +139,7 @@ export class FrameFlow {
     const inFlight = options.inFlight ?? (streams.some((s) => s.source.mode === 'replay') ? 2 : 1);
     const smoothing = options.smoothing ?? { mode: 'off', halfLifeMs: 1000, window: 1, margin: 0, sceneCut: 0 };
     let processed$: Observable<ProcessedFrame> = this.#processed$;
-    if (options.gate) processed$ = processed$.pipe(smoothGate(options.gate), tap(({ frame, inference }) => this.#noteGate(frame.streamId, inference.gate?.streamActive)));
+    if (options.gate) processed$ = processed$.pipe(smoothGate(options.gate), tap(({ frame, inference }) => this.#noteGate(frame.streamId, inference.gate)));
     this.#subscriptions.add(
       processed$
         .pipe(smoothLabels({ ...smoothing, labels: options.engine.info.labels }))
@@ -250,22 +253,33 @@ export class FrameFlow {
    * Marks the frames of a batch with their streams' gate decisions, as they are handed to the
    * engine: the freshest point (a replay reads frames well ahead of the batch that takes them).
    * A discontinuity forgets the decision: that frame, and its stream's frames until its result is
-   * back, decide by their own scores.
+   * back, decide by their own scores. A decided stream is scored once every scoreEveryMs; its
+   * frames in between bring its level instead (gateLevel) and skip the gate model.
    */
   #markEdits(batch: readonly Frame[]): Frame[] {
+    const { scoreEveryMs } = this.#options.gate!;
     return batch.map((frame) => {
-      if (frame.discontinuity) this.#editing.delete(frame.streamId);
-      const edit = this.#editing.get(frame.streamId);
-      return edit === undefined ? frame : { ...frame, edit };
+      const id = frame.streamId;
+      if (frame.discontinuity) this.#editing.delete(id);
+      const decision = this.#editing.get(id);
+      if (decision === undefined) {
+        this.#scoredAt.set(id, frame.ptsMs);
+        return frame;
+      }
+      const sinceScored = frame.ptsMs - (this.#scoredAt.get(id) ?? -Infinity);
+      if (sinceScored >= 0 && sinceScored < scoreEveryMs) return { ...frame, edit: decision.edit, gateLevel: decision.level };
+      this.#scoredAt.set(id, frame.ptsMs);
+      return { ...frame, edit: decision.edit };
     });
   }
 
   /** A processed frame's gate stage said what the stream's next frames get. */
-  #noteGate(streamId: string, streamActive: boolean | null | undefined): void {
-    const before = this.#editing.get(streamId);
+  #noteGate(streamId: string, gate: GateResult | null | undefined): void {
+    const before = this.#editing.get(streamId)?.edit;
+    const streamActive = gate?.streamActive;
     // Also for a stream whose source has ended: a replay is read well ahead of its results.
-    if (streamActive === undefined || streamActive === null) this.#editing.delete(streamId);
-    else this.#editing.set(streamId, streamActive);
+    if (streamActive === undefined || streamActive === null || gate!.level === undefined) this.#editing.delete(streamId);
+    else this.#editing.set(streamId, { edit: streamActive, level: gate!.level });
     // A still scene would otherwise carry a result of the other mode until the motion gate's maxAgeMs.
     if (before !== undefined && streamActive !== undefined && streamActive !== null && streamActive !== before) {
       this.#motionGates.get(streamId)?.invalidate();

@@ -6,7 +6,8 @@
  *   edited rgb24 -> resize + normalise -> classifier(edited) -> ensemble
  * Which frames are edited: every one with the gate off or without a gate model; else each frame's
  * own `edit` (the stream's decision, made upstream), or, where it has none, its score against the
- * threshold. A frame that is not edited answers with the source prediction.
+ * threshold. A frame that is not edited answers with the source prediction. A frame that brings its
+ * stream's `gateLevel` is not scored (its stream was scored a moment ago): the level stands in.
  * The classifier sees the edited image as the 8-bit picture that is shown to users, so what is
  * displayed and what is classified are the same thing.
  */
@@ -26,6 +27,8 @@ export interface InputFrame {
   data: Uint8Array;
   /** The stream's gate decision; absent: this frame's own score decides. */
   edit?: boolean;
+  /** The stream's smoothed gate score, sent with `edit` when the stream need not be scored again yet: the gate skips this frame. */
+  gateLevel?: number;
 }
 
 export interface BatchInferenceOptions {
@@ -116,7 +119,7 @@ export class BatchInference {
     const source = await classify(frames.map((f) => ({ size: f, data: f.data })));
     const sourceLogits = source.logits;
     const scores = await this.#score(frames, source.input, timings, clock);
-    const editing = frames.map((f, b) => this.#decide(f, scores ? scores[b] : null));
+    const editing = frames.map((f, b) => this.#decide(f, scores ? scores[b] : undefined));
 
     // The editor runs on the frames to edit only: a batch of those.
     const toEdit = frames.flatMap((f, b) => (editing[b] ? [{ frame: f, b }] : []));
@@ -147,41 +150,47 @@ export class BatchInference {
 
     const results = frames.map((_, b) => ({
       ...predictFrame(sourceLogits.subarray(b * k, (b + 1) * k), editedLogitsOf.get(b) ?? null, labels, this.ensemble, this.topK,
-        this.#rule && scores ? { rule: this.#rule, gateScore: scores[b]! } : undefined),
+        this.#rule && scores ? { rule: this.#rule, gateScore: scores[b] ?? frames[b]!.gateLevel! } : undefined),
       editedImage: editedImageOf.get(b) ?? null,
-      gate: scores ? { score: scores[b], active: editedLogitsOf.has(b) } : null,
+      gate: scores ? { score: scores[b]!, active: editedLogitsOf.has(b) } : null,
     }));
     timings.ensembleMs += clock.lap();
     return { frames: results, timings };
   }
 
   /**
-   * The gate's score per frame, or null without a gate model. `classifierInput`: the frames as
-   * the classifier took them; a gate of the same size and resampling reuses that resize.
+   * The gate's score per frame (null for the frames that bring their stream's level), or null
+   * without a gate model. `classifierInput`: the frames as the classifier took them; a gate of the
+   * same size and resampling reuses that resize.
    */
-  async #score(frames: readonly InputFrame[], classifierInput: Float32Array, timings: BatchTimings, clock: { lap(): number }): Promise<Float32Array | null> {
+  async #score(frames: readonly InputFrame[], classifierInput: Float32Array, timings: BatchTimings, clock: { lap(): number }): Promise<(number | null)[] | null> {
     const gate = this.bundle.gate;
     if (!gate || !this.#gateAffine) return null;
+    const scored = frames.flatMap((f, b) => (f.gateLevel === undefined ? [b] : []));
+    const scores: (number | null)[] = frames.map(() => null);
+    if (scored.length === 0) return scores;
     const { inputSize, resize } = gate.spec;
-    const plane = inputSize.width * inputSize.height;
-    let input: Float32Array;
-    if (this.#gateReusesClassifierInput) input = reaffinePlanar(classifierInput, plane, this.#classifierAffine, this.#gateAffine);
-    else {
-      input = new Float32Array(frames.length * 3 * plane);
-      frames.forEach((f, b) => rgb24ToPlanar(f.data, f, input, b * 3 * plane, inputSize, resize, this.#gateAffine!));
-    }
+    const plane = 3 * inputSize.width * inputSize.height;
+    const input = new Float32Array(scored.length * plane);
+    scored.forEach((b, i) => {
+      const slot = input.subarray(i * plane, (i + 1) * plane);
+      if (this.#gateReusesClassifierInput) reaffinePlanar(classifierInput.subarray(b * plane, (b + 1) * plane), plane / 3, this.#classifierAffine, this.#gateAffine!, slot);
+      else rgb24ToPlanar(frames[b]!.data, frames[b]!, input, i * plane, inputSize, resize, this.#gateAffine!);
+    });
     timings.preprocessMs += clock.lap();
-    const dims = [frames.length, 3, inputSize.height, inputSize.width];
-    const scores = await gate.model.run({ [gate.io.input]: { data: input, dims } }, gate.io.output, frames.length, 1);
+    const dims = [scored.length, 3, inputSize.height, inputSize.width];
+    const out = await gate.model.run({ [gate.io.input]: { data: input, dims } }, gate.io.output, scored.length, 1);
+    scored.forEach((b, i) => (scores[b] = out[i]!));
     timings.gateMs += clock.lap();
     return scores;
   }
 
-  /** Whether the editor runs on a frame (see the top of this file). */
-  #decide(frame: InputFrame, score: number | null): boolean {
+  /** Whether the editor runs on a frame (see the top of this file); `score` undefined: no gate model. */
+  #decide(frame: InputFrame, score: number | null | undefined): boolean {
     if (!this.editor) return false;
-    if (!this.gate || this.gate.mode === 'off' || score === null) return true;
-    return frame.edit ?? score >= this.gate.threshold;
+    if (!this.gate || this.gate.mode === 'off' || score === undefined) return true;
+    // Only frames that bring the stream's decision come unscored (gateLevel).
+    return frame.edit ?? (score !== null && score >= this.gate.threshold);
   }
 }
 

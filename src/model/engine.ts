@@ -126,6 +126,7 @@ function packFrames(frames: readonly Frame[]): { wire: WireFrame[]; pixels: Arra
     view.set(f.data, offset);
     const entry: WireFrame = { streamId: f.streamId, width: f.width, height: f.height, byteOffset: offset, byteLength: f.data.length };
     if (f.edit !== undefined) entry.edit = f.edit;
+    if (f.gateLevel !== undefined) entry.gateLevel = f.gateLevel;
     offset += f.data.length;
     return entry;
   });

@@ -55,6 +55,7 @@ async function runBatch(inference: BatchInference, message: Extract<ToWorker, { 
       height: f.height,
       data: new Uint8Array(message.pixels, f.byteOffset, f.byteLength),
       ...(f.edit === undefined ? {} : { edit: f.edit }),
+      ...(f.gateLevel === undefined ? {} : { gateLevel: f.gateLevel }),
     }));
     const { frames: outputs, timings } = await inference.run(frames);
     const finishedAt = absoluteNow();

@@ -45,8 +45,11 @@ export const STAGE_TIMING_FIELDS = {
 
 /** What the corruption gate said about a frame. */
 export interface GateResult {
-  /** How corrupted the frame looks, 0..1 (the bundle's gate model). */
-  score: number;
+  /**
+   * How corrupted the frame looks, 0..1 (the bundle's gate model); null: not scored, its stream
+   * was scored less than gateSmoothing.scoreEveryMs before (the stream's `level` stands).
+   */
+  score: number | null;
   /** The editor ran on this frame. */
   active: boolean;
   /** Set by the frame flow's per-stream gate: the stream's smoothed score after this frame. */

@@ -78,6 +78,8 @@ export interface WireFrame {
   byteLength: number;
   /** The stream's gate decision (Frame.edit), when the flow made one. */
   edit?: boolean;
+  /** The stream's smoothed gate score (Frame.gateLevel): this frame is not scored. */
+  gateLevel?: number;
 }
 
 export type ToWorker =

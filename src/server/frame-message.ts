@@ -66,5 +66,5 @@ export async function buildFrameMessage(frame: Frame, inference: FrameInference,
 /** Scores to three decimals: the wire needs no more. */
 function roundGate(gate: GateResult): GateResult {
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { ...gate, score: round(gate.score), ...(gate.level === undefined ? {} : { level: round(gate.level) }) };
+  return { ...gate, score: gate.score === null ? null : round(gate.score), ...(gate.level === undefined ? {} : { level: round(gate.level) }) };
 }

@@ -13,7 +13,7 @@ export const roundTo = (x: number, digits = 4) => Math.round(x * 10 ** digits) /
 export const briefTopk = (p: Prediction) => p.topk.map((c) => ({ label: c.label, p: roundTo(c.probability) }));
 
 const briefGate = ({ score, active, level, streamActive }: GateResult) => ({
-  score: roundTo(score, 3),
+  score: score === null ? null : roundTo(score, 3),
   active,
   ...(level === undefined ? {} : { level: roundTo(level, 3) }),
   ...(streamActive === undefined ? {} : { streamActive }),

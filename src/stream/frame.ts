@@ -19,6 +19,12 @@ export interface Frame {
    * its previous frames' scores. Absent: the engine decides from this frame's own score.
    */
   edit?: boolean;
+  /**
+   * The stream's smoothed corruption score, sent with `edit` when the stream was scored less than
+   * gateSmoothing.scoreEveryMs before: the gate skips this frame (a camera's condition changes
+   * slowly) and the level stands in for its score.
+   */
+  gateLevel?: number;
   /** Optional ground truth and test-feed facts (demo and corrupted test feeds). */
   meta?: FrameMeta;
 }

@@ -68,7 +68,7 @@ describe('the shipped corruption gate', { skip: shipped, timeout: 120_000 }, () 
   /** The pictures the gate would edit, by name with their scores. */
   async function edited(pictures: readonly Picture[]): Promise<string[]> {
     const results = await engine.infer(asFrames(pictures));
-    return results.flatMap((r, i) => (r.gate!.active ? [`${pictures[i]!.name}: ${r.gate!.score.toFixed(2)}`] : []));
+    return results.flatMap((r, i) => (r.gate!.active ? [`${pictures[i]!.name}: ${r.gate!.score!.toFixed(2)}`] : []));
   }
 
   it('ffmpeg test pictures, at 32x32 and as camera frames, are clean', async () => {

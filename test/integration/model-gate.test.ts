@@ -57,12 +57,12 @@ describe('the corruption gate in the engine', () => {
       const [dark, bright, light] = await engine.infer([grey(0, 'a'), grey(255, 'b'), grey(140, 'c')]);
       // The fixture's gate scores brightness; float rounding may leave a hair above 0 or below 1.
       assert.equal(dark.gate!.active, false);
-      assert.ok(dark.gate!.score < 1e-6, `dark score ${dark.gate!.score}`);
+      assert.ok(dark.gate!.score! < 1e-6, `dark score ${dark.gate!.score}`);
       assert.equal(dark.edited, null);
       assert.equal(dark.editedImage, null);
       assert.deepEqual(dark.ensemble, dark.source);
       assert.equal(bright.gate!.active, true);
-      assert.ok(bright.gate!.score > 1 - 1e-6, `bright score ${bright.gate!.score}`);
+      assert.ok(bright.gate!.score! > 1 - 1e-6, `bright score ${bright.gate!.score}`);
       assert.notEqual(bright.edited, null);
       assert.equal(light.gate!.active, true, `score ${light.gate!.score}`);
       assert.ok(dark.timings.gateMs >= 0);
@@ -87,12 +87,27 @@ describe('the corruption gate in the engine', () => {
     });
   });
 
+  it("a frame that brings its stream's level is not scored: its decision stands, and the gate model does not run", async () => {
+    await withEngine({}, async (engine) => {
+      // Bright frames the gate would edit, dark ones it would not: the decisions say otherwise.
+      const unscored = await engine.infer([{ ...grey(255, 'a', 0, false), gateLevel: 0.3 }, { ...grey(0, 'b', 0, true), gateLevel: 0.7 }]);
+      assert.deepEqual(unscored.map((r) => r.gate), [{ score: null, active: false }, { score: null, active: true }]);
+      assert.equal(unscored[0]!.edited, null);
+      assert.notEqual(unscored[1]!.edited, null);
+      assert.equal(unscored[0]!.timings.gateMs, 0, 'no frame to score: the gate model is not run');
+      // Mixed in one batch: only the frame without a level is scored.
+      const [scored, carried] = await engine.infer([grey(255, 'c'), { ...grey(255, 'd', 0, false), gateLevel: 0.3 }]);
+      assert.ok(scored!.gate!.score! > 1 - 1e-6);
+      assert.equal(carried!.gate!.score, null);
+    });
+  });
+
   it('off: every frame is edited and scored; the threshold can be overridden', async () => {
     await withEngine({ gate: 'off' }, async (engine) => {
       assert.deepEqual(engine.info.gate, { mode: 'off', threshold: 0.5 });
       const [dark] = await engine.infer([grey(0, 'a', 0, false)]);
       assert.equal(dark.gate!.active, true);
-      assert.ok(dark.gate!.score < 1e-6, `dark score ${dark.gate!.score}`);
+      assert.ok(dark.gate!.score! < 1e-6, `dark score ${dark.gate!.score}`);
       assert.notEqual(dark.edited, null);
     });
     await withEngine({ gateThreshold: 0.9 }, async (engine) => {
@@ -126,6 +141,11 @@ describe('the corruption gate in the engine', () => {
         const [bright] = await engine.infer([grey(255)]);
         assert.deepEqual(bright.ensemble.label, bright.edited!.label);
         assert.ok(Math.abs(bright.ensemble.confidence - bright.edited!.confidence) < 1e-6);
+        // An unscored frame: its stream's level stands in for the score (0: trust the source).
+        const [carried] = await engine.infer([{ ...grey(255, 's', 1, true), gateLevel: 0 }]);
+        assert.notEqual(carried!.edited, null);
+        assert.deepEqual(carried!.ensemble.label, carried!.source.label);
+        assert.ok(Math.abs(carried!.ensemble.confidence - carried!.source.confidence) < 1e-6);
       });
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -144,7 +164,7 @@ describe('the corruption gate in the engine', () => {
   });
 });
 
-interface Line { seq: number; edited: unknown; gate?: { score: number; active: boolean; level: number; streamActive: boolean | null } }
+interface Line { seq: number; edited: unknown; gate?: { score: number | null; active: boolean; level: number; streamActive: boolean | null } }
 
 describe('the corruption gate per stream (run)', { timeout: 120_000 }, () => {
   /** 1 s of white then 1 s of black, 25 fps. */
@@ -175,10 +195,17 @@ describe('the corruption gate per stream (run)', { timeout: 120_000 }, () => {
     // The first frame decides by its own score; the stream stays on while white.
     assert.ok(active.slice(0, 25).every(Boolean), `white frames edited: ${active.slice(0, 25)}`);
     const firstOff = active.indexOf(false);
-    // Half-life 200 ms, hysteresis 0.1 below 0.5: the level falls under 0.4 on the seventh black
-    // frame, and the decision reaches the frames not yet sent to the worker.
+    // Once decided, the stream is scored once every 100 ms (gateSmoothing.scoreEveryMs): every
+    // third frame at 25 fps. The frames in between carry its level and skip the gate model.
+    const scored = lines.flatMap((l, i) => (l.gate!.score === null ? [] : [i]));
+    assert.ok(lines.every((l) => typeof l.gate!.level === 'number'), 'every frame carries the level');
+    const gaps = scored.slice(1).map((i, k) => i - scored[k]!);
+    assert.ok(gaps.every((g) => g >= 1 && g <= 3) && gaps.filter((g) => g === 3).length >= 12, `scored frames ${scored}`);
+    // Half-life 200 ms, hysteresis 0.1 below 0.5: the level falls under 0.4 on the third scored
+    // black frame (120 ms apart: 1 -> 0.66 -> 0.43 -> 0.29), and the decision reaches the frames
+    // not yet sent to the worker.
     const levelOff = lines.findIndex((l) => l.gate!.streamActive === false);
-    assert.equal(levelOff, 25 + 6, `level under 0.4 at frame ${levelOff}`);
+    assert.equal(levelOff, scored.filter((i) => i >= 25)[2], `level under 0.4 at frame ${levelOff}; scored frames ${scored}`);
     assert.ok(firstOff > levelOff && firstOff <= levelOff + 5, `first gated frame ${firstOff}`);
     assert.ok(active.slice(firstOff).every((a) => !a), 'no flicker back');
     for (const l of lines) assert.equal(l.edited === null, !l.gate!.active);

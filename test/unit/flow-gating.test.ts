@@ -2,7 +2,7 @@
  * The corruption gate per stream: GateLevel's smoothing and hysteresis, and the flow's stage
  * (smoothGate) as marble tests: a clean stream stays off, a lasting corruption turns the editor on
  * within a few frames and its end turns it off again, a stream hovering near the threshold does not
- * flicker, a discontinuity starts afresh, reused frames do not count twice, streams are gated
+ * flicker, a discontinuity starts afresh, reused and unscored frames do not count, streams are gated
  * apart, frames without a gate pass unchanged, unsubscription propagates.
  */
 import assert from 'node:assert/strict';
@@ -18,19 +18,22 @@ const OPTIONS = { threshold: 0.5, hysteresis: 0.1, halfLifeMs: 80 };
 const LABELS = ['cat', 'dog'];
 
 /** A processed frame of `stream` at `seq` whose gate scored `score` (null: a bundle without a gate). */
-function processed(stream: string, seq: number, score: number | null, extra: { discontinuity?: boolean; reused?: boolean } = {}): ProcessedFrame {
+function processed(stream: string, seq: number, score: number | null, extra: Extra = {}): ProcessedFrame {
   const distribution = Float32Array.of(0.7, 0.3);
   const prediction = toPrediction(distribution, LABELS, 2);
   const frame = { ...testFrame(stream, seq), discontinuity: extra.discontinuity ?? false };
-  const gate = score === null ? null : { score, active: score >= OPTIONS.threshold };
+  const gate = score === null ? null : { score: extra.unscored ? null : score, active: score >= OPTIONS.threshold };
   return {
     frame,
     inference: { source: prediction, edited: null, ensemble: prediction, distribution, gate, editedImage: null, timings: {} as never, ...(extra.reused ? { reused: true } : {}) },
   };
 }
 
+/** reused: motion gating carried an earlier result; unscored: the gate skipped the frame (score null). */
+interface Extra { discontinuity?: boolean; reused?: boolean; unscored?: boolean }
+
 /** A run of frames of one stream, one marble letter each, from a list of scores. */
-function run(scores: readonly number[], extras: Record<number, { discontinuity?: boolean; reused?: boolean }> = {}, stream = 's') {
+function run(scores: readonly number[], extras: Record<number, Extra> = {}, stream = 's') {
   const letters = 'abcdefghijklmnopqrstuvwxyz'.slice(0, scores.length);
   const values = Object.fromEntries([...letters].map((k, i) => [k, processed(stream, i, scores[i]!, extras[i])]));
   return { marbles: `${letters}|`, values, letters };
@@ -118,6 +121,14 @@ describe('smoothGate', () => {
       const level = (p: ProcessedFrame) => Math.round(p.inference.gate!.level! * 1000) / 1000;
       // Four frames apart (160 ms, two half-lives): 0.2 + (0.6 - 0.2) * 0.75.
       expectObservable(cold(marbles, values).pipe(smoothGate(OPTIONS), map(level))).toBe(marbles, Object.fromEntries([...letters].map((k, i) => [k, [0.2, 0.2, 0.2, 0.2, 0.5][i]])));
+    });
+  });
+
+  it('frames the gate did not score carry the level and the decision without moving them', () => {
+    marbleScheduler().run(({ cold, expectObservable }) => {
+      const { marbles, values, letters } = run([0.2, 0.9, 0.9, 0.9, 0.7], { 1: { unscored: true }, 2: { unscored: true }, 3: { unscored: true } });
+      const seen = (p: ProcessedFrame) => `${p.inference.gate!.score === null ? '-' : 's'}${Math.round(p.inference.gate!.level! * 1000) / 1000}${decision(p)}`;
+      expectObservable(cold(marbles, values).pipe(smoothGate(OPTIONS), map(seen))).toBe(marbles, Object.fromEntries([...letters].map((k, i) => [k, ['s0.2f', '-0.2f', '-0.2f', '-0.2f', 's0.575t'][i]])));
     });
   });
 

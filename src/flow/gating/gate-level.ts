@@ -15,6 +15,15 @@ export interface GateLevelOptions {
   halfLifeMs: number;
 }
 
+/** The frame flow's per-stream gate: the level's options, and how often a stream is scored. */
+export interface StreamGateOptions extends GateLevelOptions {
+  /**
+   * A stream whose editor is decided is scored at most once in this much stream time (0: every
+   * frame); the frames in between carry its level and skip the gate model.
+   */
+  scoreEveryMs: number;
+}
+
 export interface GateLevelState {
   /** The smoothed score. */
   level: number;

@@ -8,7 +8,8 @@
  *   processed$.pipe(smoothGate({ threshold: 0.5, hysteresis: 0.1, halfLifeMs: 250 }))
  *
  * Frames without a gate result (a bundle without a gate) pass unchanged; frames that carry an
- * earlier result (motion gating's `reused`) do not count again. Marbles: test/unit/flow-gating.test.ts.
+ * earlier result (motion gating's `reused`) do not count again, nor do frames the gate did not
+ * score (score null: the stream was scored a moment before). Marbles: test/unit/flow-gating.test.ts.
  */
 import { map, Observable, type OperatorFunction } from 'rxjs';
 import type { ProcessedFrame } from '../smoothing/index.js';
@@ -34,6 +35,7 @@ function gateOne({ frame, inference }: ProcessedFrame, level: GateLevel): Proces
   const gate = inference.gate;
   if (!gate) return { frame, inference };
   if (frame.discontinuity && !inference.reused) level.reset();
-  const state = inference.reused ? level.state : level.update(gate.score, frame.ptsMs);
-  return { frame, inference: { ...inference, gate: { ...gate, level: state?.level ?? gate.score, streamActive: state?.active ?? null } } };
+  const state = inference.reused || gate.score === null ? level.state : level.update(gate.score, frame.ptsMs);
+  const smoothed = state?.level ?? gate.score;
+  return { frame, inference: { ...inference, gate: { ...gate, ...(smoothed === null ? {} : { level: smoothed }), streamActive: state?.active ?? null } } };
 }
