@@ -292,8 +292,9 @@ export const gateSmoothingSchema = z.strictObject({
   /** How far below the threshold the smoothed score must fall to switch the editor off. */
   hysteresis: z.number().min(0).max(1).default(0.1),
   /**
-   * Once a stream's editor is decided, its frames are scored at most once in this much stream
-   * time (0: every frame): the frames between skip the gate model and carry the stream's level.
+   * Once a stream's editor is decided and its smoothed score is clear of the hysteresis band, its
+   * frames are scored at most once in this much stream time (0: every frame): the frames between
+   * skip the gate model and carry the stream's level. Inside the band every frame is scored.
    */
   scoreEveryMs: z.number().min(0).max(60_000).default(100),
 });

@@ -253,11 +253,14 @@ export class FrameFlow {
    * Marks the frames of a batch with their streams' gate decisions, as they are handed to the
    * engine: the freshest point (a replay reads frames well ahead of the batch that takes them).
    * A discontinuity forgets the decision: that frame, and its stream's frames until its result is
-   * back, decide by their own scores. A decided stream is scored once every scoreEveryMs; its
-   * frames in between bring its level instead (gateLevel) and skip the gate model.
+   * back, decide by their own scores. A decided stream whose level is clear of the hysteresis band
+   * is scored once every scoreEveryMs; its frames in between bring its level instead (gateLevel)
+   * and skip the gate model. Inside the band, where the next scores may switch the editor, every
+   * frame is scored: a level near the threshold averaged from fewer scores would switch late.
    */
   #markEdits(batch: readonly Frame[]): Frame[] {
-    const { scoreEveryMs } = this.#options.gate!;
+    const { scoreEveryMs, threshold, hysteresis } = this.#options.gate!;
+    const clear = (level: number) => level < threshold - hysteresis || level >= threshold;
     return batch.map((frame) => {
       const id = frame.streamId;
       if (frame.discontinuity) this.#editing.delete(id);
@@ -267,7 +270,7 @@ export class FrameFlow {
         return frame;
       }
       const sinceScored = frame.ptsMs - (this.#scoredAt.get(id) ?? -Infinity);
-      if (sinceScored >= 0 && sinceScored < scoreEveryMs) return { ...frame, edit: decision.edit, gateLevel: decision.level };
+      if (clear(decision.level) && sinceScored >= 0 && sinceScored < scoreEveryMs) return { ...frame, edit: decision.edit, gateLevel: decision.level };
       this.#scoredAt.set(id, frame.ptsMs);
       return { ...frame, edit: decision.edit };
     });

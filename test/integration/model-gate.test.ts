@@ -196,16 +196,22 @@ describe('the corruption gate per stream (run)', { timeout: 120_000 }, () => {
     assert.ok(active.slice(0, 25).every(Boolean), `white frames edited: ${active.slice(0, 25)}`);
     const firstOff = active.indexOf(false);
     // Once decided, the stream is scored once every 100 ms (gateSmoothing.scoreEveryMs): every
-    // third frame at 25 fps. The frames in between carry its level and skip the gate model.
+    // third frame at 25 fps. The frames in between carry its level and skip the gate model; inside
+    // the hysteresis band (0.4-0.5 here), where the next score may switch it, every frame is scored.
     const scored = lines.flatMap((l, i) => (l.gate!.score === null ? [] : [i]));
     assert.ok(lines.every((l) => typeof l.gate!.level === 'number'), 'every frame carries the level');
     const gaps = scored.slice(1).map((i, k) => i - scored[k]!);
     assert.ok(gaps.every((g) => g >= 1 && g <= 3) && gaps.filter((g) => g === 3).length >= 12, `scored frames ${scored}`);
-    // Half-life 200 ms, hysteresis 0.1 below 0.5: the level falls under 0.4 on the third scored
-    // black frame (120 ms apart: 1 -> 0.66 -> 0.43 -> 0.29), and the decision reaches the frames
-    // not yet sent to the worker.
+    // Half-life 200 ms, hysteresis 0.1 below 0.5: the level falls to 0.66 and 0.43 on the first two
+    // scored black frames (120 ms apart); in the band, every frame marked once that level is back
+    // is scored (the first of them takes it under 0.4). Batches of two, two in flight: the level
+    // reaches the frames a few frames late, as the decision does.
+    const black = scored.filter((i) => i >= 25);
+    const inBand = lines.findIndex((l, i) => i >= 25 && l.gate!.score !== null && l.gate!.level < 0.5);
+    assert.equal(inBand, black[1], `scored frames ${scored}`);
+    assert.ok(black[2]! - inBand <= 3 && black[3] === black[2]! + 1, `in the band every frame is scored: ${scored}`);
     const levelOff = lines.findIndex((l) => l.gate!.streamActive === false);
-    assert.equal(levelOff, scored.filter((i) => i >= 25)[2], `level under 0.4 at frame ${levelOff}; scored frames ${scored}`);
+    assert.equal(levelOff, black[2], `level under 0.4 at frame ${levelOff}; scored frames ${scored}`);
     assert.ok(firstOff > levelOff && firstOff <= levelOff + 5, `first gated frame ${firstOff}`);
     assert.ok(active.slice(firstOff).every((a) => !a), 'no flicker back');
     for (const l of lines) assert.equal(l.edited === null, !l.gate!.active);

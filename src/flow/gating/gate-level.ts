@@ -18,8 +18,9 @@ export interface GateLevelOptions {
 /** The frame flow's per-stream gate: the level's options, and how often a stream is scored. */
 export interface StreamGateOptions extends GateLevelOptions {
   /**
-   * A stream whose editor is decided is scored at most once in this much stream time (0: every
-   * frame); the frames in between carry its level and skip the gate model.
+   * A stream whose editor is decided, and whose level is clear of the hysteresis band, is scored
+   * at most once in this much stream time (0: every frame); the frames in between carry its level
+   * and skip the gate model.
    */
   scoreEveryMs: number;
 }
