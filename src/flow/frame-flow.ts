@@ -99,13 +99,11 @@ export class FrameFlow {
   readonly #motionGates = new Map<string, MotionGate>();
   /**
    * Per stream, the corruption gate's decision for its next frames (edit: true runs the editor,
-   * false skips it) and the smoothed level it came from; absent: each frame decides by its own
-   * score. One entry per stream id seen (a stream added again starts with a discontinuity, which
-   * drops it).
+   * false skips it), the smoothed level it came from and the stream time (ptsMs) of the last frame
+   * marked to be scored since; absent: each frame decides by its own score. One entry per stream
+   * id seen (a stream added again starts with a discontinuity, which drops it).
    */
-  readonly #editing = new Map<string, { edit: boolean; level: number }>();
-  /** Per stream, the stream time (ptsMs) of the last frame handed to the gate model. */
-  readonly #scoredAt = new Map<string, number>();
+  readonly #editing = new Map<string, { edit: boolean; level: number; scoredAtMs?: number }>();
   /** Every processed frame, in order, on its way through the stages to the sinks. */
   readonly #processed$ = new Subject<ProcessedFrame>();
   /** Per stream, the emission still waiting for an asynchronous transform: later ones queue behind it. */
@@ -265,24 +263,22 @@ export class FrameFlow {
       const id = frame.streamId;
       if (frame.discontinuity) this.#editing.delete(id);
       const decision = this.#editing.get(id);
-      if (decision === undefined) {
-        this.#scoredAt.set(id, frame.ptsMs);
-        return frame;
-      }
-      const sinceScored = frame.ptsMs - (this.#scoredAt.get(id) ?? -Infinity);
+      if (decision === undefined) return frame;
+      const sinceScored = frame.ptsMs - (decision.scoredAtMs ?? -Infinity);
       if (clear(decision.level) && sinceScored >= 0 && sinceScored < scoreEveryMs) return { ...frame, edit: decision.edit, gateLevel: decision.level };
-      this.#scoredAt.set(id, frame.ptsMs);
+      decision.scoredAtMs = frame.ptsMs;
       return { ...frame, edit: decision.edit };
     });
   }
 
   /** A processed frame's gate stage said what the stream's next frames get. */
   #noteGate(streamId: string, gate: GateResult | null | undefined): void {
-    const before = this.#editing.get(streamId)?.edit;
+    const previous = this.#editing.get(streamId);
+    const before = previous?.edit;
     const streamActive = gate?.streamActive;
     // Also for a stream whose source has ended: a replay is read well ahead of its results.
     if (streamActive === undefined || streamActive === null || gate!.level === undefined) this.#editing.delete(streamId);
-    else this.#editing.set(streamId, { edit: streamActive, level: gate!.level });
+    else this.#editing.set(streamId, { edit: streamActive, level: gate!.level, scoredAtMs: previous?.scoredAtMs });
     // A still scene would otherwise carry a result of the other mode until the motion gate's maxAgeMs.
     if (before !== undefined && streamActive !== undefined && streamActive !== null && streamActive !== before) {
       this.#motionGates.get(streamId)?.invalidate();
