@@ -145,6 +145,9 @@ def export_bundle(arch: str, out: Path, editor_bundle: Path) -> None:
     manifest["vae"]["decoder"] = f"{shared}/{manifest['vae']['decoder']}"
     for editor in manifest["editors"].values():
         editor["unet"]["file"] = f"{shared}/{editor['unet']['file']}"
+    if "gate" in manifest:  # the corruption gate is the editor bundle's too
+        manifest["gate"]["file"] = f"{shared}/{manifest['gate']['file']}"
+    manifest.pop("variants", None)  # the int8 files quantize the bundled classifier, not this one
     state = torch.load(checkpoint_path(arch), map_location="cpu")
     manifest["name"] = f"{manifest['name']}+{arch}"
     manifest["classifier"] = {"file": "classifier.onnx", "input": input_name, "output": output_name, "inputSize": {"width": 32, "height": 32},

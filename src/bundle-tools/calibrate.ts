@@ -88,6 +88,8 @@ async function writeInstrumentedBundle(root: string, manifest: Manifest, dir: st
   copy.vae.decoder = await place(manifest.vae.decoder);
   for (const editor of Object.values(copy.editors)) editor.unet.file = await place(editor.unet.file);
   delete copy.variants;
+  // Without its gate the copy edits every calibration image (the gate stays fp32 and is not observed).
+  delete copy.gate;
   await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(copy));
   return copies;
 }
