@@ -74,10 +74,10 @@ test('a CM-4 edit of noisy test images (severity 5) is closer (MSE) to the clean
   assert.ok(result.edited < result.corrupted, report(result));
 });
 
-// At severity 3 the input is only 0.0060 from the clean image, and the editor's own re-synthesis
-// (0.0048 on clean frames) is nearly that: 0.0067 vs 0.0060 with 2.2.0, 0.00601 vs 0.00599 with 2.3.0. Runs as todo and prints the
-// numbers on every `npm test` until an editor passes it; remove `todo` then.
-test('a CM-4 edit of noisy test images (severity 3) is closer (MSE) to the clean images than the noisy input', { todo: 'issue #3: at severity 3 the CM-4 edits are not closer yet', skip: noData }, async () => {
+// At severity 3 the input is only 0.0060 from the clean image, near the editor's own re-synthesis
+// error on clean frames: 0.0067 vs 0.0060 with 2.2.0, 0.00601 vs 0.00599 with 2.3.0 (both failed);
+// 2.5.0 passes (0.0047 vs 0.0060 on 1,000 images, bench/eval-cm-s3-gate-off.txt).
+test('a CM-4 edit of noisy test images (severity 3) is closer (MSE) to the clean images than the noisy input', { skip: noData }, async () => {
   const result = await gaussianNoiseMse(3, 128);
   assert.ok(result.edited < result.corrupted, report(result));
 });
