@@ -143,8 +143,14 @@ export const modelSchema = z.strictObject({
   topK: z.int().min(1).max(100).default(5),
   /** The editor's noise: the seed the bundle pins (validated), or each stream's own. */
   editorNoise: z.enum(EDITOR_NOISE_SOURCES).default('bundle'),
-  /** onnxruntime intra-op threads per session; unset: onnxruntime's choice (all cores). */
+  /** onnxruntime intra-op threads per session; unset: this machine's physical cores (onnxruntime's own default is half the logical CPUs). */
   intraOpThreads: z.int().min(1).max(256).optional(),
+  /**
+   * The largest batch a CPU model runs on a second, one-thread session of its own (small batches
+   * are faster on one thread): a number (0: no second session), or 'auto', measured for each
+   * model at start-up.
+   */
+  oneThreadMaxBatch: z.union([z.literal('auto'), z.int().min(0).max(256)]).default(2),
   /**
    * fp32, int8 (the bundle's int8 variant where it has one) or auto (int8 only on a CPU with int8
    * dot-product instructions, model by model, where a start-up check measured it faster).

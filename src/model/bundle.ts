@@ -152,21 +152,26 @@ export class ModelBundle {
     }
   }
 
-  /** Execution provider of each open session, by role. */
-  get providers(): Record<string, string> {
-    const out: Record<string, string> = { classifier: this.classifier.provider };
-    if (this.edit) {
-      out.vaeEncoder = this.edit.encoder.provider;
-      out.vaeDecoder = this.edit.decoder.provider;
-      out.unet = this.edit.unet.provider;
-    }
-    if (this.gate) out.gate = this.gate.model.provider;
+  /** The open models by role: classifier, vaeEncoder, vaeDecoder, unet, gate. */
+  get #models(): Record<string, OnnxModel> {
+    const out: Record<string, OnnxModel> = { classifier: this.classifier };
+    if (this.edit) Object.assign(out, { vaeEncoder: this.edit.encoder, vaeDecoder: this.edit.decoder, unet: this.edit.unet });
+    if (this.gate) out.gate = this.gate.model;
     return out;
   }
 
+  /** Execution provider of each open session, by role. */
+  get providers(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.#models).map(([role, model]) => [role, model.provider]));
+  }
+
+  /** The largest batch each model runs on its one-thread session (0: none), by role. */
+  get oneThreadMaxBatch(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.#models).map(([role, model]) => [role, model.oneThreadMaxBatch]));
+  }
+
   async release(): Promise<void> {
-    const models = [this.classifier, this.edit?.encoder, this.edit?.decoder, this.edit?.unet, this.gate?.model].filter((m): m is OnnxModel => !!m);
-    await Promise.allSettled(models.map((m) => m.release()));
+    await Promise.allSettled(Object.values(this.#models).map((m) => m.release()));
   }
 }
 

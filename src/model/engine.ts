@@ -9,7 +9,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { moduleBeside, startWorker } from './start-worker.js';
-import { ENSEMBLE_MODES, GATE_MODES } from './types.js';
+import { DEFAULT_ONE_THREAD_MAX_BATCH, ENSEMBLE_MODES, GATE_MODES } from './types.js';
 import { deserializeError, EngineError } from './errors.js';
 import { EDITOR_NOISE_SOURCES, type EditorNoiseSource } from './noise.js';
 import { PRECISIONS, type Precision } from './precision.js';
@@ -32,8 +32,10 @@ export interface InferenceEngineOptions {
   ensemble?: EnsembleMode;
   /** Classes listed per prediction; default 5 (at most the number of labels). */
   topK?: number;
-  /** onnxruntime intra-op threads per session; default: onnxruntime's choice. */
+  /** onnxruntime intra-op threads per session; default: the physical cores (cpu-features.ts). */
   intraOpThreads?: number;
+  /** Largest batch a CPU model runs on its one-thread session: a number (default 2; 0: none) or 'auto' (measured). */
+  oneThreadMaxBatch?: 'auto' | number;
   /** fp32 (default), int8 or auto: see src/model/precision.ts. */
   precision?: Precision;
   /**
@@ -83,6 +85,10 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
   if (options.intraOpThreads !== undefined && (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1)) {
     throw invalid(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
   }
+  const oneThreadMaxBatch = options.oneThreadMaxBatch ?? DEFAULT_ONE_THREAD_MAX_BATCH;
+  if (oneThreadMaxBatch !== 'auto' && !(Number.isInteger(oneThreadMaxBatch) && oneThreadMaxBatch >= 0)) {
+    throw invalid(`oneThreadMaxBatch must be 'auto' or a non-negative integer, got ${String(oneThreadMaxBatch)}`);
+  }
   const precision = options.precision ?? 'fp32';
   if (!PRECISIONS.includes(precision)) throw invalid(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
   const gate = options.gate ?? 'auto';
@@ -98,6 +104,7 @@ function validateOptions(options: InferenceEngineOptions): WorkerInit {
     ensemble,
     topK,
     intraOpThreads: options.intraOpThreads,
+    oneThreadMaxBatch,
     precision,
     noiseSeed: options.noiseSeed ?? 0,
     editorNoise,

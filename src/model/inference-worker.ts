@@ -36,6 +36,7 @@ function engineInfo(inference: BatchInference): EngineInfo {
     provider: providers.unet ?? providers.classifier,
     providers,
     precisions: { ...bundle.precisions },
+    oneThreadMaxBatch: bundle.oneThreadMaxBatch,
     inputSize: { ...manifest.classifier.inputSize },
     editSize: inference.editSize ? { ...inference.editSize } : null,
     ensemble: inference.ensemble,
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       editor: init.editor,
       providers: init.providers,
       intraOpThreads: init.intraOpThreads,
+      oneThreadMaxBatch: init.oneThreadMaxBatch,
       precision: init.precision,
       log,
     });

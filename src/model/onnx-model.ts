@@ -1,20 +1,34 @@
 /**
  * One ONNX model file behind an onnxruntime session: execution-provider fallback at open time,
  * tensor metadata look-ups for validation, and batch-first runs (split into chunks when the model
- * was exported with a fixed batch size).
+ * was exported with a fixed batch size), small batches on a one-thread session of their own.
  *
  * Only the inference worker may import this module: onnxruntime must live in one thread.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { physicalCoreCount } from './cpu-features.js';
 import { BundleError, ProviderError } from './errors.js';
+import { medianRunMs, probeInputs } from './run-probe.js';
+import { DEFAULT_ONE_THREAD_MAX_BATCH } from './types.js';
 
 export interface SessionConfig {
   /** Execution providers in order of preference, e.g. ['cuda', 'cpu']. */
   providers: readonly string[];
+  /** Intra-op threads of each session; default: this process's physical cores (cpu-features.ts). */
   intraOpThreads?: number;
+  /**
+   * The largest batch that runs on a second, one-thread session of a CPU model (0: none; 'auto':
+   * measured when the model opens, up to 4). Threads that sleep between runs (no spinning, below)
+   * must be woken for every operator; at 32x32 and batches of 1-2 that costs more than the second
+   * thread computes (after a pause, batch 1 on one thread vs two: UNet 0.65 vs 1.03 ms, VAE
+   * 0.23-0.26 vs 0.33, classifier 1.28 vs 1.38), while a batch of 16 runs 1.8x faster on two.
+   * Default DEFAULT_ONE_THREAD_MAX_BATCH: as fast as 'auto' on a live stream here, with no
+   * start-up measurement (about 0.5 s a bundle) and the same choice on every start.
+   */
+  oneThreadMaxBatch?: 'auto' | number;
   log: (message: string) => void;
   /**
    * Calibration (`decorruptor bundle calibrate`): when set, every run fetches all the model's
@@ -24,6 +38,15 @@ export interface SessionConfig {
 }
 
 export type TensorMeta = ort.InferenceSession.TensorValueMetadata;
+
+/** Batches the start-up check tries, in order, until one-thread runs lose. */
+const ONE_THREAD_PROBE_BATCHES = [1, 2, 4];
+const ONE_THREAD_PROBE_RUNS = 3;
+/**
+ * Each timed probe run comes this long after the last: the case that matters, a live frame after
+ * a pause, finds the other threads asleep (back to back, they are still awake and the two tie).
+ */
+const ONE_THREAD_PROBE_IDLE_MS = 2;
 
 /** A batch-first input: dims[0] is the batch; dims [] is a scalar shared by the whole batch. */
 export interface BatchInput {
@@ -66,6 +89,8 @@ export class OnnxModel {
   #session: ort.InferenceSession;
   #fixedBatch: number | null;
   #observe: SessionConfig['observe'];
+  /** A one-thread session of the same file for batches up to `maxBatch` (see SessionConfig). */
+  #oneThread: { session: ort.InferenceSession; maxBatch: number } | null = null;
 
   private constructor(file: string, provider: string, session: ort.InferenceSession, observe: SessionConfig['observe']) {
     this.file = file;
@@ -106,12 +131,13 @@ export class OnnxModel {
           // Idle intra-op threads would otherwise spin between runs, taking the cores that the
           // main thread (ffmpeg I/O, WebSocket sends) needs on small machines.
           extra: { session: { intra_op: { allow_spinning: '0' } } },
+          intraOpNumThreads: config.intraOpThreads ?? physicalCoreCount(),
         };
-        // onnxruntime-node rejects an explicit undefined here.
-        if (config.intraOpThreads !== undefined) options.intraOpNumThreads = config.intraOpThreads;
         const session = await ort.InferenceSession.create(file, options);
         if (failures.length > 0) config.log(`${file}: using execution provider '${provider}'`);
-        return new OnnxModel(file, provider, session, config.observe);
+        const model = new OnnxModel(file, provider, session, config.observe);
+        if (model.#wantsOneThreadSession(config)) await model.#addOneThreadSession({ ...options, intraOpNumThreads: 1 }, config);
+        return model;
       } catch (error) {
         failures.push(`${provider}: ${errorText(error)}`);
         if (provider === 'cpu') cpuFailure = error;
@@ -122,6 +148,43 @@ export class OnnxModel {
       throw new BundleError('BUNDLE_ONNX_INVALID', file, `not a loadable ONNX model (${errorText(cpuFailure)})`, { cause: cpuFailure });
     }
     throw new ProviderError(`no execution provider of [${config.providers.join(', ')}] could open ${file}: ${failures.join('; ')}`);
+  }
+
+  /** The largest batch run on the one-thread session; 0 when every batch runs on the shared one. */
+  get oneThreadMaxBatch(): number {
+    return this.#oneThread?.maxBatch ?? 0;
+  }
+
+  #wantsOneThreadSession(config: SessionConfig): boolean {
+    const setting = config.oneThreadMaxBatch ?? DEFAULT_ONE_THREAD_MAX_BATCH;
+    // Calibration fetches every output of one session; fixed-batch exports never see small batches.
+    return this.provider === 'cpu' && setting !== 0 && (config.intraOpThreads ?? physicalCoreCount()) > 1 && !this.#observe && this.#fixedBatch === null;
+  }
+
+  async #addOneThreadSession(options: ort.InferenceSession.SessionOptions, config: SessionConfig): Promise<void> {
+    const session = await ort.InferenceSession.create(this.file, options);
+    const setting = config.oneThreadMaxBatch ?? DEFAULT_ONE_THREAD_MAX_BATCH;
+    let maxBatch = typeof setting === 'number' ? setting : 0;
+    if (setting === 'auto') {
+      // Same outputs either way (onnxruntime's CPU kernels split work, not sums, across threads):
+      // only the time differs, so keep one-thread runs up to the last probed batch they win.
+      const measured: string[] = [];
+      const output = this.outputNames[0];
+      for (const batch of ONE_THREAD_PROBE_BATCHES) {
+        const feeds = toTensors(probeInputs(this, batch));
+        const oneMs = await medianRunMs(() => session.run(feeds, [output]), ONE_THREAD_PROBE_RUNS, 1, ONE_THREAD_PROBE_IDLE_MS);
+        const sharedMs = await medianRunMs(() => this.#session.run(feeds, [output]), ONE_THREAD_PROBE_RUNS, 1, ONE_THREAD_PROBE_IDLE_MS);
+        measured.push(`batch ${batch} ${oneMs.toFixed(2)} vs ${sharedMs.toFixed(2)} ms`);
+        if (oneMs > sharedMs) break;
+        maxBatch = batch;
+      }
+      config.log(`${basename(this.file)}: batches up to ${maxBatch} on one thread (one thread vs all: ${measured.join(', ')})`);
+    }
+    if (maxBatch === 0) {
+      await session.release();
+      return;
+    }
+    this.#oneThread = { session, maxBatch };
   }
 
   get inputNames(): readonly string[] {
@@ -154,7 +217,7 @@ export class OnnxModel {
 
   async #runBatched(inputs: Record<string, BatchInput>, output: string, batch: number): Promise<Float32Array> {
     const chunk = this.#fixedBatch;
-    if (chunk === null || chunk === batch) return this.#runOnce(inputs, output);
+    if (chunk === null || chunk === batch) return this.#runOnce(inputs, output, batch);
 
     // Fixed-batch export: run chunks of `chunk` samples, zero-padding the last one.
     const parts: Float32Array[] = [];
@@ -163,7 +226,7 @@ export class OnnxModel {
       const count = Math.min(chunk, batch - first);
       const feeds: Record<string, BatchInput> = {};
       for (const [name, input] of Object.entries(inputs)) feeds[name] = sliceBatch(input, batch, first, count, chunk);
-      const out = await this.#runOnce(feeds, output);
+      const out = await this.#runOnce(feeds, output, chunk);
       perSample = out.length / chunk;
       parts.push(out.subarray(0, count * perSample));
     }
@@ -176,10 +239,10 @@ export class OnnxModel {
     return result;
   }
 
-  async #runOnce(inputs: Record<string, BatchInput>, output: string): Promise<Float32Array> {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, input] of Object.entries(inputs)) feeds[name] = new ort.Tensor(input.data, input.dims);
-    const results = this.#observe ? await this.#session.run(feeds) : await this.#session.run(feeds, [output]);
+  async #runOnce(inputs: Record<string, BatchInput>, output: string, batch: number): Promise<Float32Array> {
+    const feeds = toTensors(inputs);
+    const session = this.#oneThread && batch <= this.#oneThread.maxBatch ? this.#oneThread.session : this.#session;
+    const results = this.#observe ? await session.run(feeds) : await session.run(feeds, [output]);
     this.#observe?.(this.file, { ...feeds, ...results });
     const tensor = results[output];
     if (!tensor || !(tensor.data instanceof Float32Array)) {
@@ -189,8 +252,14 @@ export class OnnxModel {
   }
 
   async release(): Promise<void> {
-    await this.#session.release();
+    await Promise.all([this.#session.release(), this.#oneThread?.session.release()]);
   }
+}
+
+function toTensors(inputs: Record<string, BatchInput>): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, input] of Object.entries(inputs)) feeds[name] = new ort.Tensor(input.data, input.dims);
+  return feeds;
 }
 
 function sliceBatch(input: BatchInput, batch: number, first: number, count: number, chunk: number): BatchInput {

@@ -4,7 +4,8 @@
  * and a start-up check measured it faster than fp32 on this machine, model by model.
  */
 import { int8DotInstructions } from './cpu-features.js';
-import type { BatchInput, OnnxModel } from './onnx-model.js';
+import type { OnnxModel } from './onnx-model.js';
+import { medianRunMs, probeInputs } from './run-probe.js';
 
 export const PRECISIONS = ['fp32', 'int8', 'auto'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -22,31 +23,11 @@ export interface PrecisionChoice {
   reason: string;
 }
 
-/** Zero-ish inputs of the declared types: symbolic first dimensions become `batch`, other symbolic ones 1. */
-function probeInputs(model: OnnxModel, batch: number): Record<string, BatchInput> {
-  const inputs: Record<string, BatchInput> = {};
-  for (const name of model.inputNames) {
-    const meta = model.tensorMeta('input', name);
-    const dims = (meta?.shape ?? [batch]).map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? batch : 1));
-    const n = dims.reduce((a, b) => a * b, 1);
-    const data = meta?.type === 'int64' ? new BigInt64Array(n).fill(1n) : meta?.type === 'int32' ? new Int32Array(n).fill(1) : new Float32Array(n).map((_, i) => ((i % 17) - 8) / 8);
-    inputs[name] = { data, dims };
-  }
-  return inputs;
-}
-
 /** Median milliseconds of one run of `model` at `batch`. */
-async function timeRuns(model: OnnxModel, batch: number): Promise<number> {
+function timeRuns(model: OnnxModel, batch: number): Promise<number> {
   const inputs = probeInputs(model, batch);
   const output = model.outputNames[0];
-  for (let i = 0; i < PROBE_WARMUP_RUNS; i++) await model.run(inputs, output, batch);
-  const times: number[] = [];
-  for (let i = 0; i < PROBE_RUNS; i++) {
-    const started = performance.now();
-    await model.run(inputs, output, batch);
-    times.push(performance.now() - started);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return medianRunMs(() => model.run(inputs, output, batch), PROBE_RUNS, PROBE_WARMUP_RUNS);
 }
 
 export interface ChooseOptions {

@@ -96,3 +96,6 @@ export type EnsembleMode = (typeof ENSEMBLE_MODES)[number];
  */
 export const GATE_MODES = ['off', 'auto'] as const;
 export type GateMode = (typeof GATE_MODES)[number];
+
+/** Batches up to this size run on each CPU model's one-thread session by default (SessionConfig.oneThreadMaxBatch in onnx-model.ts). */
+export const DEFAULT_ONE_THREAD_MAX_BATCH = 2;

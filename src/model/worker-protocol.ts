@@ -29,6 +29,7 @@ export interface WorkerInit {
   ensemble: EnsembleMode;
   topK: number;
   intraOpThreads?: number;
+  oneThreadMaxBatch: 'auto' | number;
   precision: Precision;
   noiseSeed: number;
   editorNoise: EditorNoiseSource;
@@ -55,6 +56,8 @@ export interface EngineInfo {
   providers: Record<string, string>;
   /** The precision each session runs at, by the same roles. */
   precisions: Record<string, ModelPrecision>;
+  /** The largest batch each session runs on one thread (0: none), by the same roles (SessionConfig.oneThreadMaxBatch). */
+  oneThreadMaxBatch: Record<string, number>;
   /** Classifier input size. */
   inputSize: Size;
   /** Edited image size (the VAE's input size); null when the editor is off. */

@@ -16,6 +16,7 @@ export function openEngine(model: EngineConfig, log: Logger): Promise<InferenceE
     topK: model.topK,
     editorNoise: model.editorNoise,
     intraOpThreads: model.intraOpThreads,
+    oneThreadMaxBatch: model.oneThreadMaxBatch,
     precision: model.precision,
     gate: model.gate,
     gateThreshold: model.gateThreshold,
