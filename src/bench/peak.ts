@@ -14,7 +14,7 @@ export interface PeakOptions {
   precision: PeakPrecision;
   /** Rows, inner and output size of the product; default 1024 (1.07 G multiply-adds a run). */
   size?: number;
-  /** onnxruntime intra-op threads; default: onnxruntime's choice, as the engine's sessions. */
+  /** onnxruntime intra-op threads; default: onnxruntime's own choice (the bench passes the engine's count). */
   intraOpThreads?: number;
   rounds?: number;
   runsPerRound?: number;

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { ModelConfig } from '../config/index.js';
 import { readManifest, type Manifest } from '../model/index.js';
+import { physicalCoreCount } from '../model/cpu-features.js';
 import { BenchError } from './errors.js';
-import { availableParallelism } from 'node:os';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { measureLimit, measurePeaks, type LimitResult } from './limit.js';
 import { measureTorchPeer, type TorchPeerResult } from './torch-peer.js';
@@ -137,7 +137,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const hasInt8 = Object.keys(manifest.variants?.int8?.files ?? {}).length > 0;
   if (!hasInt8 && (scenarios.has('ceiling') || scenarios.has('limit'))) warnings.push('the bundle has no int8 variant (training/quantize.sh writes one): int8 was not measured');
   // The limit's peak is measured before the ceilings and again after them; the better one counts.
-  const earlierPeaks = scenarios.has('limit') ? await measurePeaks(options.model.intraOpThreads) : undefined;
+  // The engine's own thread count (onnx-model.ts): a peak measured on fewer threads than the
+  // pipelines run on would put them above 100 %.
+  const threads = options.model.intraOpThreads ?? physicalCoreCount();
+  const earlierPeaks = scenarios.has('limit') ? await measurePeaks(threads) : undefined;
   if (scenarios.has('ceiling') || scenarios.has('limit')) {
     const runs: Array<[CeilingKey, string | null, 'fp32' | 'int8']> = [
       ['classifier', 'none', 'fp32'], ['classifier_int8', hasInt8 ? 'none' : null, 'int8'],
@@ -161,11 +164,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     log('limit: multiply-adds per frame from the graphs, fp32 and int8 matmul peaks through onnxruntime');
     const fps = (key: CeilingKey) => ceilings[key]?.fps ?? null;
     limit = await measureLimit({
-      bundleDir: options.model.bundle, manifest, cm, dpm, intraOpThreads: options.model.intraOpThreads, earlierPeaks,
+      bundleDir: options.model.bundle, manifest, cm, dpm, intraOpThreads: threads, earlierPeaks,
       fps: { classifier: fps('classifier'), cm4: fps('cm4'), dpm20: fps('dpm20'), classifier_int8: fps('classifier_int8'), cm4_int8: fps('cm4_int8') },
     });
     log(`  peak ${limit.peak_fp32_gmacs} (fp32) / ${limit.peak_int8_gmacs} (int8) G multiply-adds/s; CM-4 efficiency ${limit.efficiency.cm4 ?? '-'}`);
-    const threads = options.model.intraOpThreads ?? availableParallelism();
     log(`limit: the same weights in PyTorch eager, batch ${options.batch}, ${threads} threads`);
     pytorch = await measureTorchPeer({
       bundleDir: options.model.bundle, batch: options.batch, threads, ...profile.ceiling,
