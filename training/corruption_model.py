@@ -10,25 +10,32 @@ The paper uses 20/60/20 without the extras; we take 10 points from PixMix and 5 
 extras (the issue allows them) because they are the only noise- and spatter-like signal available.
 None of the 15 evaluation corruptions is ever used here.
 Blur sigma is scaled from the paper's 0.1-6.5 (224 px) to 0.1-1.5 for 32 px images.
+
+wider=True (teacher dpm_v5 on): PixMix gives 15 of its 50 points to wider_corruptions.py, eight
+CIFAR-10-C-bar-style types that are also none of the 15.
 """
 import numpy as np
 import torch
 import torchvision.transforms.functional as TF
 
 from fractals import fractal_bank
+from wider_corruptions import WiderCorruptions
 
 BETA = 4.0
 
 
 class CorruptionModel:
-    def __init__(self, seed: int = 0, fractal_count: int = 2000):
+    def __init__(self, seed: int = 0, fractal_count: int = 2000, wider: bool = False):
         self.rng = np.random.default_rng(seed)
         self.fractals = torch.from_numpy(fractal_bank(fractal_count))
+        self.wider = WiderCorruptions(self.rng) if wider else None
+        # identity, PixMix, SimSiam, validation corruptions[, wider]
+        self.mixture = [0.2, 0.35, 0.15, 0.15, 0.15] if wider else [0.2, 0.5, 0.15, 0.15]
 
     def __call__(self, clean: torch.Tensor) -> torch.Tensor:
         """clean: [B,3,H,W] in [0,1] -> corrupted [B,3,H,W] in [0,1]."""
         out = clean.clone()
-        kinds = self.rng.choice(4, size=clean.shape[0], p=[0.2, 0.5, 0.15, 0.15])
+        kinds = self.rng.choice(len(self.mixture), size=clean.shape[0], p=self.mixture)
         for i, kind in enumerate(kinds):
             if kind == 1:
                 out[i] = self.pixmix(clean[i])
@@ -36,6 +43,8 @@ class CorruptionModel:
                 out[i] = self.simsiam(clean[i])
             elif kind == 3:
                 out[i] = self.validation_corruption(clean[i])
+            elif kind == 4:
+                out[i] = self.wider(clean[i])
         return out.clamp_(0, 1)
 
     # --- PixMix -------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def main():
     parser.add_argument("--cond-drop", type=float, default=0.05)
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--save-every", type=int, default=200)
+    parser.add_argument("--wider", action="store_true", help="distill on the wider corruption model (wider_corruptions.py)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--name", default="cm_v")
@@ -59,7 +60,7 @@ def main():
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
-    pairs = LatentPairs("train", seed=args.seed + 10)
+    pairs = LatentPairs("train", seed=args.seed + 10, wider=args.wider)
     teacher = teacher_mod.load_trained(CHECKPOINTS / args.teacher)
     for p in teacher.parameters():
         p.requires_grad_(False)

@@ -13,12 +13,12 @@ from panel import PanelMember, default_panel
 class LatentPairs:
     """Yields (clean scaled latent z0, corrupted-image latent c, clean images, corrupted images)."""
 
-    def __init__(self, split: str = "train", seed: int = 0, vae: str = "vae.pt"):
+    def __init__(self, split: str = "train", seed: int = 0, vae: str = "vae.pt", wider: bool = False):
         self.images = to_float(cifar.load_split(split)[0])
         self.vae, self.scale = vae_mod.load_trained(CHECKPOINTS / vae)
         for p in self.vae.parameters():
             p.requires_grad_(False)
-        self.corrupt = CorruptionModel(seed)
+        self.corrupt = CorruptionModel(seed, wider=wider)
         self.gen = torch.Generator().manual_seed(seed)
 
     @torch.no_grad()

@@ -39,12 +39,13 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--name", default="dpm_v")
+    parser.add_argument("--wider", action="store_true", help="train on the wider corruption model (wider_corruptions.py)")
     parser.add_argument("--init", help="start from these weights (a checkpoints/*.pt of this script) instead of scratch")
     parser.add_argument("--out", default="dpm_unet.pt", help="file name of the EMA weights under training/checkpoints")
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
-    pairs = LatentPairs("train", seed=args.seed)
+    pairs = LatentPairs("train", seed=args.seed, wider=args.wider)
     unet = LatentUNet(4, tuple(args.widths))
     if args.init:
         # Continue from committed EMA weights (no optimizer state is kept between sessions).
