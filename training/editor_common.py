@@ -65,15 +65,16 @@ ENSEMBLE_RULES = {
 
 @torch.no_grad()
 def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250, start: int = 0,
-                 panel: list[PanelMember] | None = None) -> dict:
+                 panel: list[PanelMember] | None = None, wider: bool = False) -> dict:
     """MSE to the clean image of the corrupted input vs the edit, and accuracy (source / edited /
     ensemble) averaged over the selection panel (panel.py: never a held-out classifier), with each
     member's own numbers under `per_member`. Uses validation images [start, start + n) and the
-    training corruption model (validation corruptions only: test types are never looked at)."""
+    training corruption model (validation corruptions only: test types are never looked at), with
+    the wider family mixed in if `wider`."""
     images, labels = cifar.load_split("val")
     val = to_float(images[start:start + n])
     labels = torch.from_numpy(labels[start:start + n])
-    corrupt = CorruptionModel(seed)
+    corrupt = CorruptionModel(seed, wider=wider)
     gen = torch.Generator().manual_seed(seed)
     panel = default_panel() if panel is None else panel
     mse_in = mse_out = 0.0

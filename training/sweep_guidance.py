@@ -27,6 +27,7 @@ def main():
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 1.1, 1.3, 1.5, 2.0])
     parser.add_argument("--n", type=int, default=250, help="validation images")
     parser.add_argument("--vae", default="vae.pt", help="the VAE (its decoder) under training/checkpoints")
+    parser.add_argument("--wider", action="store_true", help="validation corruptions: the wider training family (wider_corruptions.py) mixed in")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     setup(0, args.threads)
@@ -44,8 +45,9 @@ def main():
             return ddim_sample(model, cond, torch.randn(cond.shape, generator=gen), image_guidance=(scale, scale))
 
     for scale in args.scales:
-        quality = edit_quality(lambda cond, gen: pairs.decode(sampler(cond, gen, scale)), pairs, n=args.n)
-        print(json.dumps({"model": args.cm or args.dpm, "vae": args.vae, "scale": scale, **quality}), flush=True)
+        quality = edit_quality(lambda cond, gen: pairs.decode(sampler(cond, gen, scale)), pairs, n=args.n, wider=args.wider)
+        family = {"val_family": "wider"} if args.wider else {}
+        print(json.dumps({"model": args.cm or args.dpm, "vae": args.vae, "scale": scale, **family, **quality}), flush=True)
 
 
 if __name__ == "__main__":
