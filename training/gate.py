@@ -170,16 +170,18 @@ class StatisticsGate(nn.Module):
         return torch.sigmoid(self.logits(image))
 
 
-def make_set(images: np.ndarray, count: int, seed: int, log: RunLog, name: str, chunk: int = 2000, softened: float = 0.0) -> dict:
+def make_set(images: np.ndarray, count: int, seed: int, log: RunLog, name: str, chunk: int = 2000, softened: float = 0.0,
+             wider: bool = False) -> dict:
     """`count` clean and up to `count` corrupted pictures, uint8, with their group and label; a
     `softened` share of the corrupted ones blurred or brought down in resolution (gate_data.softening)
-    instead of taken from the editor's family. Cached under runs/ (CorruptionModel takes ~25 ms a
-    picture on this CPU)."""
-    cache = RUNS / "gate_data" / (f"{name}_{count}_{seed}.pt" if softened == 0 else f"{name}_{count}_{seed}_soft{softened}.pt")
+    instead of taken from the editor's family; with `wider`, that family with wider_corruptions.py mixed in
+    (CorruptionModel(wider=True)). Cached under runs/ (CorruptionModel takes ~25 ms a picture on this CPU)."""
+    suffix = (f"_soft{softened}" if softened else "") + ("_wider" if wider else "")
+    cache = RUNS / "gate_data" / f"{name}_{count}_{seed}{suffix}.pt"
     if cache.exists():
         return torch.load(cache)
     rng = np.random.default_rng(seed)
-    corruptor = CorruptionModel(seed=seed)
+    corruptor = CorruptionModel(seed=seed, wider=wider)
     synthetic = SyntheticPictures(rng, ffmpeg_pictures())
     to_u8 = lambda t: (t * 255).round().clamp(0, 255).to(torch.uint8)
     parts = {"clean": [], "corrupted": [], "labels": [], "groups": [], "corrupted_groups": []}
@@ -308,8 +310,8 @@ ARCHITECTURES = {"statistics": (StatisticsGate, train_statistics), "cnn": (Corru
 def train(args, log: RunLog) -> nn.Module:
     train_images, _ = cifar.load_split("train")
     val_images, _ = cifar.load_split("val")
-    data = make_set(train_images, args.train_count, args.seed, log, "train", softened=args.softened)
-    val = make_set(val_images, args.val_count, args.seed + 1, log, "val", softened=args.softened)
+    data = make_set(train_images, args.train_count, args.seed, log, "train", softened=args.softened, wider=args.wider)
+    val = make_set(val_images, args.val_count, args.seed + 1, log, "val", softened=args.softened, wider=args.wider)
     model = ARCHITECTURES[args.arch][1](args, data, log)
     choice = choose_threshold(model, val)
     log.write(event="threshold", arch=args.arch, clean_rate=CLEAN_RATE, **choice)
@@ -369,6 +371,8 @@ def main():
     parser.add_argument("--softened", type=float, default=0.0,
                         help="share of corrupted pictures softened (blur, lower resolution) instead of from the editor's family; "
                              "0.3 was tried (gate_v2: validation AUC 0.954 vs 0.930, but the same test mean, not shipped)")
+    parser.add_argument("--wider", action="store_true",
+                        help="corrupted pictures from the editor's family with the wider one mixed in (wider_corruptions.py)")
     parser.add_argument("--out", default="gate.pt")
     parser.add_argument("--name", default="gate")
     parser.add_argument("--export-only", action="store_true")
