@@ -158,7 +158,8 @@ export const modelSchema = z.strictObject({
   precision: z.enum(PRECISIONS).default('fp32'),
   /**
    * The corruption gate (bundles with one): auto runs the editor only on corrupted frames (per
-   * stream, smoothed: see gateSmoothing; per image in eval); off edits every frame.
+   * stream, smoothed: see gateSmoothing; per image in eval); off edits every frame and still reports
+   * each stream's level, scored once every gateSmoothing.scoreEveryMs (every image in eval).
    */
   gate: z.enum(GATE_MODES).default('auto'),
   /** Score (0..1) from which a frame counts as corrupted; unset: the bundle's, chosen on validation. */

@@ -2,7 +2,8 @@
  * The corruption gate in the engine, on fixture bundles: the tiny bundle (no gate: every frame
  * edited, as before) and its gated variant, whose gate scores a frame's mean brightness (white 1,
  * black 0; threshold 0.5). And through `run`: a replay whose picture goes from white to black turns
- * its stream's editor off once, smoothed, and `--gate off` edits every frame.
+ * its stream's editor off once, smoothed, and `--gate off` edits every frame (and scores the stream
+ * as a decided one).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -216,7 +217,12 @@ describe('the corruption gate per stream (run)', { timeout: 120_000 }, () => {
     assert.ok(active.slice(firstOff).every((a) => !a), 'no flicker back');
     for (const l of lines) assert.equal(l.edited === null, !l.gate!.active);
 
+    // Gate off edits every frame, and scores the stream as a decided one: once every 100 ms.
     const off = await replay(dir, clip, 'off');
-    assert.ok(off.every((l) => l.gate!.active && l.edited !== null));
+    assert.ok(off.every((l) => l.gate!.active && l.gate!.streamActive !== false && l.edited !== null));
+    assert.ok(off.every((l) => typeof l.gate!.level === 'number'), 'every frame carries the level');
+    const offScored = off.flatMap((l, i) => (l.gate!.score === null ? [] : [i]));
+    const offGaps = offScored.slice(1).map((i, k) => i - offScored[k]!);
+    assert.ok(offScored.length <= 25 && offGaps.filter((g) => g === 3).length >= 12, `gate off, scored frames ${offScored}`);
   });
 });
