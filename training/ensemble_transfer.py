@@ -1,0 +1,96 @@
+"""Does a fitted ensemble rule carry over to a classifier it was not fitted on? (issue 14, validation only)
+
+ensemble_rule.py fits how far to trust the edit on the panel's pooled predictions. A user's
+classifier took no part in that fit, so the question that matters is transfer. This answers it
+without the held-out classifier: leave one panel member out. Each rule (a subset of
+ensemble_rule.FEATURES) is fitted on one member's predictions on validation [0, n) and measured on
+every member's on [n, 2n), against the plain `sum`, with the gate off (every image edited, as
+issue 14's table is measured) and on (ensemble_rule.py's setting).
+
+    /usr/bin/python3 ensemble_transfer.py         # ~5 min on 2 cores; logs/ensemble_transfer.jsonl
+"""
+import argparse
+import json
+
+import torch
+
+import ensemble_rule
+from common import CHECKPOINTS, ROOT, setup
+from panel import default_panel
+
+SUBSETS = {
+    "full": ensemble_rule.FEATURES,
+    "gate_only": ["bias", "gate"],
+    "bias_only": ["bias"],
+    "no_source_confidence": ["bias", "gate", "editedConfidence", "editedEntropy"],
+    "gate_agreement": ["bias", "gate", "agreement"],
+}
+
+
+def member_rows(data: dict, member: int, members: int) -> dict:
+    """collect() stacks the members' predictions one after the other."""
+    n = len(data["labels"]) // members
+    return {key: value[member * n:(member + 1) * n] for key, value in data.items()}
+
+
+def fit(data: dict, columns: list[int], threshold: float, l2: float = 1e-3) -> torch.Tensor:
+    """ensemble_rule.fit restricted to some feature columns."""
+    edited = data["score"] >= threshold
+    ps, pe, y = data["p_source"][edited], data["p_edited"][edited], data["labels"][edited]
+    f = ensemble_rule.features(ps, pe, data["score"][edited])[:, columns]
+    a = torch.zeros(f.shape[1], requires_grad=True)
+    opt = torch.optim.LBFGS([a], max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        w = torch.sigmoid(f @ a)[:, None]
+        loss = -((1 - w) * ps + w * pe).gather(1, y[:, None]).clamp_min(1e-12).log().mean() + l2 * (a[1:] ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return a.detach()
+
+
+def accuracy(data: dict, columns: list[int], a: torch.Tensor, threshold: float) -> dict:
+    """Accuracy (%) of the rule and of the plain sum, on all images / the corrupted / the clean."""
+    ps, pe, y = data["p_source"], data["p_edited"], data["labels"]
+    w = torch.sigmoid(ensemble_rule.features(ps, pe, data["score"])[:, columns] @ a)[:, None]
+    edited = (data["score"] >= threshold)[:, None]
+    corrupted = data["corrupted"]
+    out = {}
+    for name, p in {"source": ps, "sum": torch.where(edited, ps + pe, ps), "rule": torch.where(edited, (1 - w) * ps + w * pe, ps)}.items():
+        right = p.argmax(1) == y
+        out[name] = {"all": round(100 * right.float().mean().item(), 2), "corrupted": round(100 * right[corrupted].float().mean().item(), 2),
+                     "clean": round(100 * right[~corrupted].float().mean().item(), 2)}
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    setup(args.seed, 2)
+    manifest = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())["editors"]["cm"]
+    panel = default_panel()
+    names = [m.name for m in panel]
+    fitting = ensemble_rule.collect(args.n, 0, args.seed, manifest["guidanceScale"], manifest["noiseSeed"], panel)
+    held = ensemble_rule.collect(args.n, args.n, args.seed + 1, manifest["guidanceScale"], manifest["noiseSeed"], panel)
+    gate_threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
+    with (ROOT / "logs" / "ensemble_transfer.jsonl").open("a") as log:
+        for gate, threshold in [("off", float("-inf")), ("auto", gate_threshold)]:
+            for subset, feature_names in SUBSETS.items():
+                columns = [ensemble_rule.FEATURES.index(f) for f in feature_names]
+                for fit_on in range(len(names)):
+                    a = fit(member_rows(fitting, fit_on, len(names)), columns, threshold)
+                    for eval_on in range(len(names)):
+                        record = {"gate": gate, "subset": subset, "features": feature_names, "weights": [round(float(v), 3) for v in a],
+                                  "fit_on": names[fit_on], "eval_on": names[eval_on],
+                                  **accuracy(member_rows(held, eval_on, len(names)), columns, a, threshold)}
+                        print(json.dumps(record), flush=True)
+                        log.write(json.dumps(record) + "\n")
+
+
+if __name__ == "__main__":
+    main()
