@@ -290,14 +290,19 @@ const recordingsSchema = z
 
 /**
  * The corruption gate per stream in serve and run (src/flow/gating): the editor is switched on when
- * the stream's smoothed score reaches the threshold and off when it falls `hysteresis` below it; a
- * discontinuity starts afresh. A camera's condition changes slowly: a stream does not flicker.
+ * the stream's smoothed score reaches the threshold and off once it has stayed `hysteresis` below it
+ * for `offDelayMs`; a discontinuity starts afresh. A camera's condition changes slowly: a stream does not flicker.
  */
 export const gateSmoothingSchema = z.strictObject({
   /** Time for a frame's weight in the smoothed score to halve, in the stream's own time. */
   halfLifeMs: z.number().positive().max(600_000).default(200),
   /** How far below the threshold the smoothed score must fall to switch the editor off. */
   hysteresis: z.number().min(0).max(1).default(0.1),
+  /**
+   * How long (stream time) it must stay there before the editor switches off: a level that only
+   * dips below keeps the editor on (an unneeded edit costs compute, a missing one accuracy).
+   */
+  offDelayMs: z.number().min(0).max(600_000).default(1500),
   /**
    * Once a stream's editor is decided and its smoothed score is clear of the hysteresis band, its
    * frames are scored at most once in this much stream time (0: every frame): the frames between

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -177,10 +177,13 @@ describe('the corruption gate per stream (run)', { timeout: 120_000 }, () => {
     ]);
   }
 
-  async function replay(dir: string, clip: string, gate: string): Promise<Line[]> {
-    const out = path.join(dir, `${gate}.jsonl`);
+  /** `offDelayMs`: gateSmoothing's (the default's 1.5 s would outlast this clip's black second). */
+  async function replay(dir: string, clip: string, gate: string, offDelayMs = 0): Promise<Line[]> {
+    const out = path.join(dir, `${gate}-${offDelayMs}.jsonl`);
+    const config = path.join(dir, `gate-${offDelayMs}.json`);
+    await writeFile(config, JSON.stringify({ gateSmoothing: { offDelayMs } }));
     // Batches of 2, two in flight: a stream's decision reaches its frames a few frames late.
-    const cli = new CliProcess(['run', '--source', clip, '--out', out, '--bundle', GATED, '--gate', gate, '--batch', '2']);
+    const cli = new CliProcess(['run', '--config', config, '--source', clip, '--out', out, '--bundle', GATED, '--gate', gate, '--batch', '2']);
     const { code } = await cli.exited;
     assert.equal(code, 0, cli.stderr);
     return (await readFile(out, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Line);
@@ -216,6 +219,10 @@ describe('the corruption gate per stream (run)', { timeout: 120_000 }, () => {
     assert.ok(firstOff > levelOff && firstOff <= levelOff + 5, `first gated frame ${firstOff}`);
     assert.ok(active.slice(firstOff).every((a) => !a), 'no flicker back');
     for (const l of lines) assert.equal(l.edited === null, !l.gate!.active);
+
+    // With the default off delay (1.5 s) the black second is too short to switch the editor off.
+    const delayed = await replay(dir, clip, 'auto', 1500);
+    assert.ok(delayed.every((l) => l.gate!.active && l.gate!.streamActive !== false), `gated: ${delayed.filter((l) => !l.gate!.active).map((l) => l.seq)}`);
 
     // Gate off edits every frame, and scores the stream as a decided one: once every 100 ms.
     const off = await replay(dir, clip, 'off');

@@ -2,7 +2,7 @@
  * The corruption gate per stream: GateLevel's smoothing and hysteresis, and the flow's stage
  * (smoothGate) as marble tests: a clean stream stays off, a lasting corruption turns the editor on
  * within a few frames and its end turns it off again, a stream hovering near the threshold does not
- * flicker, a discontinuity starts afresh, reused and unscored frames do not count, streams are gated
+ * flicker, an off delay rides out a dip, a discontinuity starts afresh, reused and unscored frames do not count, streams are gated
  * apart, frames without a gate pass unchanged, unsubscription propagates.
  */
 import assert from 'node:assert/strict';
@@ -63,6 +63,25 @@ describe('GateLevel', () => {
     assert.equal(level.update(0.5, 4).active, true);
   });
 
+  it('with offDelayMs, switches off only once the level has stayed below threshold - hysteresis that long', () => {
+    const level = new GateLevel({ ...OPTIONS, halfLifeMs: 1e-6, offDelayMs: 100 });
+    assert.equal(level.update(0.9, 0).active, true);
+    // A dip shorter than the delay keeps the editor on, and coming back above restarts the count.
+    assert.equal(level.update(0.2, 40).active, true);
+    assert.equal(level.update(0.2, 120).active, true);
+    assert.equal(level.update(0.45, 160).active, true);
+    assert.equal(level.update(0.2, 200).active, true);
+    assert.equal(level.update(0.2, 280).active, true);
+    assert.equal(level.update(0.2, 300).active, false);
+    // On again at once: the delay is on the way off only.
+    assert.equal(level.update(0.5, 340).active, true);
+    // A reset forgets a dip in progress.
+    level.update(0.2, 380);
+    level.reset();
+    level.update(0.9, 400);
+    assert.equal(level.update(0.2, 480).active, true);
+  });
+
   it('reset forgets the level: the next score decides alone', () => {
     const level = new GateLevel(OPTIONS);
     level.update(0.9, 0);
@@ -75,6 +94,7 @@ describe('GateLevel', () => {
     assert.throws(() => new GateLevel({ ...OPTIONS, threshold: 1.5 }), /threshold/);
     assert.throws(() => new GateLevel({ ...OPTIONS, hysteresis: -0.1 }), /hysteresis/);
     assert.throws(() => new GateLevel({ ...OPTIONS, halfLifeMs: 0 }), /halfLifeMs/);
+    assert.throws(() => new GateLevel({ ...OPTIONS, offDelayMs: -1 }), /offDelayMs/);
     assert.throws(() => smoothGate({ ...OPTIONS, halfLifeMs: 0 }), /halfLifeMs/);
   });
 });
@@ -105,6 +125,17 @@ describe('smoothGate', () => {
     marbleScheduler().run(({ cold, expectObservable }) => {
       const { marbles, values, letters } = run([0.1, 0.46, 0.52, 0.46, 0.52, 0.46, 0.52, 0.46]);
       expectObservable(cold(marbles, values).pipe(smoothGate(OPTIONS), map(decision))).toBe(marbles, expected(letters, 'ffffffff'));
+    });
+  });
+
+  it('with an off delay, a corrupted stream whose scores dip for a few frames stays edited', () => {
+    marbleScheduler().run(({ cold, expectObservable }) => {
+      // Corrupted, but the gate scores frames 4-7 as clean (a scene it is unsure of); clean from frame 11.
+      const { marbles, values, letters } = run([0.95, 0.95, 0.95, 0.95, 0.1, 0.1, 0.1, 0.1, 0.95, 0.95, 0.95, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+      // Level: 0.95 ... 0.70 0.53 0.40 0.31 | 0.50 0.63 0.72 | 0.54 0.41 0.32 ...: without a delay the dip
+      // switches the editor off for two frames; with 160 ms (four frames) it stays on until the level has been under 0.4 that long.
+      expectObservable(cold(marbles, values).pipe(smoothGate(OPTIONS), map(decision))).toBe(marbles, expected(letters, 'tttttttffttttffffff'));
+      expectObservable(cold(marbles, values).pipe(smoothGate({ ...OPTIONS, offDelayMs: 160 }), map(decision))).toBe(marbles, expected(letters, 'tttttttttttttttttff'));
     });
   });
 
