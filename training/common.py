@@ -19,6 +19,14 @@ def setup(seed: int, threads: int = 2) -> None:
     torch.manual_seed(seed)
 
 
+def pick_device(name: str) -> torch.device:
+    """`--device` of the editor trainings: 'cpu' or 'cuda' (the device machine's GPU). Random draws stay
+    on CPU generators and are moved, so a run draws the same numbers on either device."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: this machine has no CUDA device that PyTorch can use")
+    return torch.device(name)
+
+
 def to_float(images_u8: np.ndarray) -> torch.Tensor:
     """uint8 [N,3,H,W] -> float32 in [0,1]."""
     return torch.from_numpy(images_u8).float().div_(255.0)

@@ -12,7 +12,7 @@ import time
 import torch
 
 import teacher as teacher_mod
-from common import CHECKPOINTS, RUNS, RunLog, save_checkpoint, setup
+from common import CHECKPOINTS, RUNS, RunLog, pick_device, save_checkpoint, setup
 from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
 from schedule import EpsFromV, alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
 from unet import LatentUNet
@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--wider", action="store_true", help="distill on the wider corruption model (wider_corruptions.py)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda on the device machine (random draws stay on the CPU)")
     parser.add_argument("--name", default="cm_v")
     parser.add_argument("--teacher", default="dpm_unet.pt", help="teacher weights under training/checkpoints")
     parser.add_argument("--init", help="start the student from these weights (a checkpoints/*.pt of this script) "
@@ -60,8 +61,9 @@ def main():
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
-    pairs = LatentPairs("train", seed=args.seed + 10, wider=args.wider)
-    teacher = teacher_mod.load_trained(CHECKPOINTS / args.teacher)
+    device = pick_device(args.device)
+    pairs = LatentPairs("train", seed=args.seed + 10, wider=args.wider, device=device)
+    teacher = teacher_mod.load_trained(CHECKPOINTS / args.teacher).to(device)
     for p in teacher.parameters():
         p.requires_grad_(False)
     student = LatentUNet(teacher.config["latent_ch"], tuple(teacher.config["widths"]), guidance_conditioned=True)
@@ -71,11 +73,12 @@ def main():
     else:
         missing = student.load_state_dict(teacher.unet.state_dict(), strict=False)
         assert all(k.startswith("guidance_proj") for k in missing.missing_keys), missing
+    student.to(device)
     target = copy.deepcopy(student).eval()
     # The target's fast EMA (0.95) tracks the noisy online student; a slow EMA averages it out.
     sampled = copy.deepcopy(student).eval() if args.sample_ema else target
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
-    ab = alphas_cumprod()
+    ab = alphas_cumprod().to(device)
     gen = torch.Generator().manual_seed(args.seed + 2)
 
     log = RunLog(args.name)
@@ -85,20 +88,22 @@ def main():
         log.write(event="resume", step=step)
 
     def save():
-        save_checkpoint(CHECKPOINTS / args.out, model=sampled.state_dict(), config=student.config, step=step,
+        save_checkpoint(CHECKPOINTS / args.out, model={k: v.cpu() for k, v in sampled.state_dict().items()}, config=student.config, step=step,
                         teacher=args.teacher, init=args.init, sample_ema=args.sample_ema)
         checkpoint.save(step)
 
+    # Epsilon views of the two networks (they share the weights), with the schedule on the device.
+    student_eps, target_eps = EpsFromV(student).to(device), EpsFromV(target).to(device)
     t0, running = time.time(), 0.0
     while step < args.steps:
         student.train()
         z0, cond, _, _ = pairs.batch(args.batch)
         cond = drop_condition(cond, args.cond_drop, gen)
-        n = torch.randint(0, SOLVER_STEPS, (args.batch,), generator=gen)
+        n = torch.randint(0, SOLVER_STEPS, (args.batch,), generator=gen).to(device)
         t = (n + 1) * SKIP - 1                      # t_{n+k}
         s = (t - SKIP).clamp_min(0)                 # t_n (0 at the boundary)
-        w = args.w_min + (args.w_max - args.w_min) * torch.rand(args.batch, generator=gen)
-        noise = torch.randn(z0.shape, generator=gen)
+        w = (args.w_min + (args.w_max - args.w_min) * torch.rand(args.batch, generator=gen)).to(device)
+        noise = torch.randn(z0.shape, generator=gen).to(device)
         a_t = ab[t].view(-1, 1, 1, 1)
         z_t = a_t.sqrt() * z0 + (1 - a_t).sqrt() * noise
         with torch.no_grad():
@@ -106,8 +111,8 @@ def main():
             x0 = predict_x0(z_t, eps, ab[t])
             a_s = ab[s].view(-1, 1, 1, 1)
             z_s = a_s.sqrt() * x0 + (1 - a_s).sqrt() * eps   # one DDIM step of the teacher
-            goal = consistency(EpsFromV(target), z_s, cond, s.float(), w, ab)
-        pred = consistency(EpsFromV(student), z_t, cond, t.float(), w, ab)
+            goal = consistency(target_eps, z_s, cond, s.float(), w, ab)
+        pred = consistency(student_eps, z_t, cond, t.float(), w, ab)
         loss = (torch.sqrt((pred - goal) ** 2 + HUBER_C ** 2) - HUBER_C).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -125,8 +130,8 @@ def main():
             save()
         if step % args.eval_every == 0 or step == args.steps:
             def edit(cond_latent, g):
-                noises = [torch.randn(cond_latent.shape, generator=g) for _ in range(4)]
-                return pairs.decode(lcm_sample(EpsFromV(sampled), cond_latent, noises))
+                noises = [torch.randn(cond_latent.shape, generator=g).to(device) for _ in range(4)]
+                return pairs.decode(lcm_sample(EpsFromV(sampled).to(device), cond_latent, noises))
             log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
     log.write(event="done", step=step)
 

@@ -13,9 +13,12 @@ from panel import PanelMember, default_panel
 class LatentPairs:
     """Yields (clean scaled latent z0, corrupted-image latent c, clean images, corrupted images)."""
 
-    def __init__(self, split: str = "train", seed: int = 0, vae: str = "vae.pt", wider: bool = False):
+    def __init__(self, split: str = "train", seed: int = 0, vae: str = "vae.pt", wider: bool = False, device: str | torch.device = "cpu"):
+        # Images and corruptions on the CPU; the VAE, and so the latents it returns, on `device`.
         self.images = to_float(cifar.load_split(split)[0])
+        self.device = torch.device(device)
         self.vae, self.scale = vae_mod.load_trained(CHECKPOINTS / vae)
+        self.vae.to(self.device)
         for p in self.vae.parameters():
             p.requires_grad_(False)
         self.corrupt = CorruptionModel(seed, wider=wider)
@@ -23,7 +26,7 @@ class LatentPairs:
 
     @torch.no_grad()
     def encode(self, images01: torch.Tensor) -> torch.Tensor:
-        return self.vae.encoder(images01 * 2 - 1)[0]
+        return self.vae.encoder(images01.to(self.device) * 2 - 1)[0]
 
     @torch.no_grad()
     def decode(self, scaled_latent: torch.Tensor) -> torch.Tensor:
@@ -40,7 +43,7 @@ class LatentPairs:
 
 def drop_condition(cond: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
     """InstructPix2Pix condition dropout: a zero latent stands for "no image", so guidance works."""
-    keep = (torch.rand(cond.shape[0], generator=gen) >= p).float().view(-1, 1, 1, 1)
+    keep = (torch.rand(cond.shape[0], generator=gen) >= p).float().view(-1, 1, 1, 1).to(cond.device)
     return cond * keep
 
 
@@ -82,7 +85,7 @@ def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batc
     for i in range(0, n, batch):
         clean = val[i:i + batch]
         corrupted = corrupt(clean)
-        edited = edit_fn(pairs.encode(corrupted), gen).clamp(0, 1)
+        edited = edit_fn(pairs.encode(corrupted), gen).clamp(0, 1).cpu()   # the panel runs on the CPU
         mse_in += F.mse_loss(corrupted, clean, reduction="sum").item()
         mse_out += F.mse_loss(edited, clean, reduction="sum").item()
         y = labels[i:i + batch]

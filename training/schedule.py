@@ -72,10 +72,10 @@ def ddim_sample(unet, cond, noise, steps=20, image_guidance=(1.8, 0.0)):
     ab = alphas_cumprod()
     stride = NUM_TRAIN_TIMESTEPS // steps
     timesteps = list(range(0, NUM_TRAIN_TIMESTEPS, stride))[::-1]
-    scales = torch.sqrt(torch.linspace(image_guidance[0] ** 2, image_guidance[1] ** 2, steps))
+    scales = torch.sqrt(torch.linspace(image_guidance[0] ** 2, image_guidance[1] ** 2, steps, device=cond.device))
     z = noise
     for i, t in enumerate(timesteps):
-        tt = torch.full((z.shape[0],), t, dtype=torch.float32)
+        tt = torch.full((z.shape[0],), t, dtype=torch.float32, device=cond.device)
         eps = guided_eps(unet, z, cond, tt, scales[i].expand(z.shape[0]))
         x0 = predict_x0(z, eps, ab[t].expand(z.shape[0]))
         ab_prev = ab[t - stride] if t - stride >= 0 else torch.tensor(1.0)
@@ -99,10 +99,10 @@ def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1, determi
     corruptions leave the coarse structure of the image where it was)."""
     ab = alphas_cumprod()
     b = cond.shape[0]
-    w = torch.full((b,), guidance)
+    w = torch.full((b,), guidance, device=cond.device)
     z = noises[0]
     for i, t in enumerate(timesteps):
-        tt = torch.full((b,), t, dtype=torch.float32)
+        tt = torch.full((b,), t, dtype=torch.float32, device=cond.device)
         eps = unet(z, cond, tt, w)
         c_skip, c_out = boundary_scalings(tt)
         denoised = c_skip.view(-1, 1, 1, 1) * z + c_out.view(-1, 1, 1, 1) * predict_x0(z, eps, ab[t].expand(b))

@@ -12,7 +12,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import CHECKPOINTS, RUNS, RunLog, save_checkpoint, setup
+from common import CHECKPOINTS, RUNS, RunLog, pick_device, save_checkpoint, setup
 from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
 from schedule import NUM_TRAIN_TIMESTEPS, EpsFromV, alphas_cumprod, ddim_sample, v_target
 from unet import LatentUNet
@@ -38,6 +38,7 @@ def main():
     parser.add_argument("--save-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda on the device machine (random draws stay on the CPU)")
     parser.add_argument("--name", default="dpm_v")
     parser.add_argument("--wider", action="store_true", help="train on the wider corruption model (wider_corruptions.py)")
     parser.add_argument("--init", help="start from these weights (a checkpoints/*.pt of this script) instead of scratch")
@@ -45,14 +46,16 @@ def main():
     args = parser.parse_args()
     setup(args.seed, args.threads)
 
-    pairs = LatentPairs("train", seed=args.seed, wider=args.wider)
+    device = pick_device(args.device)
+    pairs = LatentPairs("train", seed=args.seed, wider=args.wider, device=device)
     unet = LatentUNet(4, tuple(args.widths))
     if args.init:
         # Continue from committed EMA weights (no optimizer state is kept between sessions).
         unet.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    unet.to(device)
     ema = copy.deepcopy(unet).eval()
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=0.0)
-    ab = alphas_cumprod()
+    ab = alphas_cumprod().to(device)
     gen = torch.Generator().manual_seed(args.seed + 1)
 
     log = RunLog(args.name)
@@ -68,7 +71,7 @@ def main():
         return args.lr * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(progress * 3.14159265)).item()))
 
     def save():
-        save_checkpoint(CHECKPOINTS / args.out, model=ema.state_dict(), config=unet.config, step=step, init=args.init)
+        save_checkpoint(CHECKPOINTS / args.out, model={k: v.cpu() for k, v in ema.state_dict().items()}, config=unet.config, step=step, init=args.init)
         checkpoint.save(step)
 
     t0, running = time.time(), 0.0
@@ -76,8 +79,8 @@ def main():
         unet.train()
         z0, cond, _, _ = pairs.batch(args.batch)
         cond = drop_condition(cond, args.cond_drop, gen)
-        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (args.batch,), generator=gen)
-        noise = torch.randn(z0.shape, generator=gen)
+        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (args.batch,), generator=gen).to(device)
+        noise = torch.randn(z0.shape, generator=gen).to(device)
         a = ab[t].view(-1, 1, 1, 1)
         z_t = a.sqrt() * z0 + (1 - a).sqrt() * noise
         loss = F.mse_loss(unet(z_t, cond, t.float()), v_target(z0, noise, ab[t]))
@@ -97,7 +100,7 @@ def main():
             save()
         if step % args.eval_every == 0 or step == args.steps:
             def edit(cond_latent, g):
-                z = ddim_sample(EpsFromV(ema), cond_latent, torch.randn(cond_latent.shape, generator=g))
+                z = ddim_sample(EpsFromV(ema).to(device), cond_latent, torch.randn(cond_latent.shape, generator=g).to(device))
                 return pairs.decode(z)
             log.write(event="eval", step=step, **edit_quality(edit, pairs, n=250))
     log.write(event="done", step=step)
