@@ -27,6 +27,11 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def cpu_state_dict(module: torch.nn.Module) -> dict:
+    """The weights as shipped checkpoints hold them: on the CPU, whichever device trained them."""
+    return {name: tensor.cpu() for name, tensor in module.state_dict().items()}
+
+
 def to_float(images_u8: np.ndarray) -> torch.Tensor:
     """uint8 [N,3,H,W] -> float32 in [0,1]."""
     return torch.from_numpy(images_u8).float().div_(255.0)

@@ -12,7 +12,7 @@ import time
 import torch
 
 import teacher as teacher_mod
-from common import CHECKPOINTS, RUNS, RunLog, pick_device, save_checkpoint, setup
+from common import CHECKPOINTS, RUNS, RunLog, cpu_state_dict, pick_device, save_checkpoint, setup
 from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
 from schedule import EpsFromV, alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
 from unet import LatentUNet
@@ -88,7 +88,7 @@ def main():
         log.write(event="resume", step=step)
 
     def save():
-        save_checkpoint(CHECKPOINTS / args.out, model={k: v.cpu() for k, v in sampled.state_dict().items()}, config=student.config, step=step,
+        save_checkpoint(CHECKPOINTS / args.out, model=cpu_state_dict(sampled), config=student.config, step=step,
                         teacher=args.teacher, init=args.init, sample_ema=args.sample_ema)
         checkpoint.save(step)
 

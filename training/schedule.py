@@ -69,7 +69,7 @@ def guided_eps(unet, z_t, cond, t, image_scale):
 @torch.no_grad()
 def ddim_sample(unet, cond, noise, steps=20, image_guidance=(1.8, 0.0)):
     """DDIM (eta 0), leading spacing, 2-way image guidance decaying as sqrt(linspace(start^2, end^2))."""
-    ab = alphas_cumprod()
+    ab = alphas_cumprod().to(cond.device)
     stride = NUM_TRAIN_TIMESTEPS // steps
     timesteps = list(range(0, NUM_TRAIN_TIMESTEPS, stride))[::-1]
     scales = torch.sqrt(torch.linspace(image_guidance[0] ** 2, image_guidance[1] ** 2, steps, device=cond.device))
@@ -97,7 +97,7 @@ def lcm_sample(unet, cond, noises, timesteps=CM_TIMESTEPS, guidance=1.1, determi
     `structure = (weight, factor, target)`: after every step, pull the clean estimate's low
     frequencies toward those of `target` (the input's scaled latent) by `weight` (DDA's idea: most
     corruptions leave the coarse structure of the image where it was)."""
-    ab = alphas_cumprod()
+    ab = alphas_cumprod().to(cond.device)
     b = cond.shape[0]
     w = torch.full((b,), guidance, device=cond.device)
     z = noises[0]

@@ -12,7 +12,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import CHECKPOINTS, RUNS, RunLog, pick_device, save_checkpoint, setup
+from common import CHECKPOINTS, RUNS, RunLog, cpu_state_dict, pick_device, save_checkpoint, setup
 from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
 from schedule import NUM_TRAIN_TIMESTEPS, EpsFromV, alphas_cumprod, ddim_sample, v_target
 from unet import LatentUNet
@@ -71,7 +71,7 @@ def main():
         return args.lr * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(progress * 3.14159265)).item()))
 
     def save():
-        save_checkpoint(CHECKPOINTS / args.out, model={k: v.cpu() for k, v in ema.state_dict().items()}, config=unet.config, step=step, init=args.init)
+        save_checkpoint(CHECKPOINTS / args.out, model=cpu_state_dict(ema), config=unet.config, step=step, init=args.init)
         checkpoint.save(step)
 
     t0, running = time.time(), 0.0
