@@ -87,10 +87,13 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, pan
             "labels": labels.repeat(members)}
 
 
-def fit(data: dict, threshold: float, l2: float = 1e-3) -> torch.Tensor:
+def fit(data: dict, threshold: float, l2: float = 1e-3, columns: list[int] | None = None) -> torch.Tensor:
+    """The rule's weights on the frames the gate lets through; `columns`: only those features (default all)."""
     edited = data["score"] >= threshold
     ps, pe, y = data["p_source"][edited], data["p_edited"][edited], data["labels"][edited]
     f = features(ps, pe, data["score"][edited])
+    if columns is not None:
+        f = f[:, columns]
     a = torch.zeros(f.shape[1], requires_grad=True)
     opt = torch.optim.LBFGS([a], max_iter=200, line_search_fn="strong_wolfe")
 

@@ -33,25 +33,6 @@ def member_rows(data: dict, member: int, members: int) -> dict:
     return {key: value[member * n:(member + 1) * n] for key, value in data.items()}
 
 
-def fit(data: dict, columns: list[int], threshold: float, l2: float = 1e-3) -> torch.Tensor:
-    """ensemble_rule.fit restricted to some feature columns."""
-    edited = data["score"] >= threshold
-    ps, pe, y = data["p_source"][edited], data["p_edited"][edited], data["labels"][edited]
-    f = ensemble_rule.features(ps, pe, data["score"][edited])[:, columns]
-    a = torch.zeros(f.shape[1], requires_grad=True)
-    opt = torch.optim.LBFGS([a], max_iter=200, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        w = torch.sigmoid(f @ a)[:, None]
-        loss = -((1 - w) * ps + w * pe).gather(1, y[:, None]).clamp_min(1e-12).log().mean() + l2 * (a[1:] ** 2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return a.detach()
-
-
 def accuracy(data: dict, columns: list[int], a: torch.Tensor, threshold: float) -> dict:
     """Accuracy (%) of the rule and of the plain sum, on all images / the corrupted / the clean."""
     ps, pe, y = data["p_source"], data["p_edited"], data["labels"]
@@ -83,7 +64,7 @@ def main():
             for subset, feature_names in SUBSETS.items():
                 columns = [ensemble_rule.FEATURES.index(f) for f in feature_names]
                 for fit_on in range(len(names)):
-                    a = fit(member_rows(fitting, fit_on, len(names)), columns, threshold)
+                    a = ensemble_rule.fit(member_rows(fitting, fit_on, len(names)), threshold, columns=columns)
                     for eval_on in range(len(names)):
                         record = {"gate": gate, "subset": subset, "features": feature_names, "weights": [round(float(v), 3) for v in a],
                                   "fit_on": names[fit_on], "eval_on": names[eval_on],
