@@ -2,8 +2,9 @@
  * The corruption gate per stream: GateLevel's smoothing and hysteresis, and the flow's stage
  * (smoothGate) as marble tests: a clean stream stays off, a lasting corruption turns the editor on
  * within a few frames and its end turns it off again, a stream hovering near the threshold does not
- * flicker, an off delay rides out a dip, a discontinuity starts afresh, reused and unscored frames do not count, streams are gated
- * apart, frames without a gate pass unchanged, unsubscription propagates.
+ * flicker, an off delay rides out a dip, a discontinuity starts afresh, reused and unscored frames
+ * do not count, streams are gated apart, frames without a gate pass unchanged, unsubscription
+ * propagates.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
