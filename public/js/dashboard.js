@@ -41,8 +41,12 @@ export function startDashboard() {
     },
     text: onText,
     binary: (buffer) => {
+      // A stream's card comes from the hello or a state message, which the server sends before its
+      // first frame; a frame of a stream not (or no longer) known is a late one and is dropped.
       const frame = decodeFrameMessage(buffer);
-      cardFor(frame.header.streamId).queueFrame(frame);
+      const card = cards.get(frame.header.streamId);
+      if (card === undefined) return;
+      card.queueFrame(frame);
       scheduleRender();
     },
     down: ({ code, attempt, retryAt }) => {

@@ -266,6 +266,8 @@ export class DashboardServer {
         jpegQuality: this.#config.server.jpegQuality,
         topK: this.#config.model.topK,
       }, images);
+      // Removed while its JPEGs were encoded: a client told the stream is gone must not see it again.
+      if (!this.#streams.has(streamId)) return { status: 'no-subscribers', sent: 0, skipped: 0 };
       const { sent, skipped } = this.#hub.sendFrame(streamId, payload);
       this.#metrics.latency(streamId, latencyMs);
       this.#metrics.framesSkipped('slow_client', skipped);

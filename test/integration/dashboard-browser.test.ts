@@ -209,7 +209,8 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing(), timeout: 1
       await page.click(`${CARD} .region-list li[data-region="door"] .region-remove`);
       await page.waitForSelector(REGION, { state: 'detached', timeout: 8000 });
       assert.equal(await page.locator(`${CARD} .region-box`).count(), 0);
-      await waitForFramesBeyond(page, STREAM, await framesShown(page, STREAM), 5000);
+      await waitForFramesBeyond(page, STREAM, (await framesShown(page, STREAM)) + 2, 5000);
+      assert.equal(await page.locator(REGION).count(), 0, 'a late frame of the removed region brought its card back');
     }));
 
   // One case: coming back needs the server to have gone away first.

@@ -84,14 +84,19 @@ test('set-regions: confirmed to every client, the region streams; refusals carry
 
     // Removed: the region stream leaves every client's stream list, the others go on.
     const beforeRemoval = watcher.messages.length;
+    let framesBeforeRehello = 0; // counted as the hello arrives: frames and messages are recorded apart
     asker.ws.send(JSON.stringify({ type: 'set-regions', streamId: 'cam', regions: [door] }));
-    const rehello = await watcher.waitFor(
-      () => watcher.messages.slice(beforeRemoval).find((m) => m.type === 'hello' && !streamsOf(m).some((s) => s.id === 'cam.porch')),
-      'a hello without cam.porch',
-    );
+    const rehello = await watcher.waitFor(() => {
+      const found = watcher.messages.slice(beforeRemoval).find((m) => m.type === 'hello' && !streamsOf(m).some((s) => s.id === 'cam.porch'));
+      framesBeforeRehello = watcher.frames.length;
+      return found;
+    }, 'a hello without cam.porch');
     assert.ok(streamsOf(rehello).some((s) => s.id === 'cam.door'));
     await asker.moreFrames(2, 'cam.door');
     await asker.moreFrames(2, 'cam');
+    await watcher.moreFrames(2, 'cam');
+    const afterGone = watcher.frames.slice(framesBeforeRehello).filter((f) => f.streamId === 'cam.porch');
+    assert.deepEqual(afterGone.map((f) => f.seq), [], 'no frame of the removed region once the clients were told it is gone');
     const stale = await RecordingClient.connect(wsUrl);
     assert.ok(!streamsOf(stale.hello!).some((s) => s.id === 'cam.porch'), 'a last frame of the removed region did not bring it back');
     stale.close();
