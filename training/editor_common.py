@@ -66,29 +66,35 @@ ENSEMBLE_RULES = {
 }
 
 
+def validation_batches(n: int, start: int, seed: int, batch: int, wider: bool = False):
+    """Yields (clean, corrupted, labels) for validation images [start, start + n), corrupted by the
+    training corruption model (validation corruptions only: test types are never looked at), with
+    the wider family mixed in if `wider`. The same seed gives the same corruptions."""
+    images, labels = cifar.load_split("val")
+    val = to_float(images[start:start + n])
+    labels = torch.from_numpy(labels[start:start + n])
+    corrupt = CorruptionModel(seed, wider=wider)
+    for i in range(0, n, batch):
+        clean = val[i:i + batch]
+        yield clean, corrupt(clean), labels[i:i + batch]
+
+
 @torch.no_grad()
 def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batch: int = 250, start: int = 0,
                  panel: list[PanelMember] | None = None, wider: bool = False) -> dict:
     """MSE to the clean image of the corrupted input vs the edit, and accuracy (source / edited /
     ensemble) averaged over the selection panel (panel.py: never a held-out classifier), with each
-    member's own numbers under `per_member`. Uses validation images [start, start + n) and the
-    training corruption model (validation corruptions only: test types are never looked at), with
-    the wider family mixed in if `wider`."""
-    images, labels = cifar.load_split("val")
-    val = to_float(images[start:start + n])
-    labels = torch.from_numpy(labels[start:start + n])
-    corrupt = CorruptionModel(seed, wider=wider)
+    member's own numbers under `per_member`, on validation_batches(n, start, seed, batch, wider)."""
     gen = torch.Generator().manual_seed(seed)
     panel = default_panel() if panel is None else panel
     mse_in = mse_out = 0.0
+    numel = 0
     correct = {m.name: {"source": 0, "edited": 0, "ensemble": 0, **{f"ensemble_{r}": 0 for r in ENSEMBLE_RULES}} for m in panel}
-    for i in range(0, n, batch):
-        clean = val[i:i + batch]
-        corrupted = corrupt(clean)
+    for clean, corrupted, y in validation_batches(n, start, seed, batch, wider):
         edited = edit_fn(pairs.encode(corrupted), gen).clamp(0, 1).cpu()   # the panel runs on the CPU
         mse_in += F.mse_loss(corrupted, clean, reduction="sum").item()
         mse_out += F.mse_loss(edited, clean, reduction="sum").item()
-        y = labels[i:i + batch]
+        numel += clean.numel()
         for member in panel:
             p_src = member.features(corrupted)[-1].exp()
             p_edit = member.features(edited)[-1].exp()
@@ -98,7 +104,7 @@ def edit_quality(edit_fn, pairs: LatentPairs, n: int = 500, seed: int = 99, batc
             counts["ensemble"] += ((p_src + p_edit).argmax(1) == y).sum().item()
             for rule, combine in ENSEMBLE_RULES.items():
                 counts[f"ensemble_{rule}"] += (combine(p_src, p_edit).argmax(1) == y).sum().item()
-    out = {"mse_corrupted": mse_in / val.numel(), "mse_edited": mse_out / val.numel()}
+    out = {"mse_corrupted": mse_in / numel, "mse_edited": mse_out / numel}
     if panel:
         for kind in ("source", "edited", "ensemble", *(f"ensemble_{r}" for r in ENSEMBLE_RULES)):
             out[f"acc_{kind}"] = sum(c[kind] for c in correct.values()) / (n * len(panel))

@@ -16,11 +16,9 @@ import json
 
 import torch
 
-import cifar
 import distill
-from common import CHECKPOINTS, ROOT, setup, to_float
-from corruption_model import CorruptionModel
-from editor_common import LatentPairs
+from common import CHECKPOINTS, ROOT, setup
+from editor_common import LatentPairs, validation_batches
 from noise import editor_noises
 from panel import default_panel
 from schedule import CM_TIMESTEPS, lcm_sample
@@ -30,14 +28,10 @@ LOG = ROOT / "logs" / "multi_edit.jsonl"
 
 @torch.no_grad()
 def measure(sample, pairs: LatentPairs, seeds: list[int], start: int, n: int, corruption_seed: int = 99, batch: int = 250) -> dict:
-    images, labels = cifar.load_split("val")
-    val, labels = to_float(images[start:start + n]), torch.from_numpy(labels[start:start + n])
-    corrupt = CorruptionModel(corruption_seed)
     shape = tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:])
     panel = default_panel()
     correct = {m.name: {} for m in panel}
-    for i in range(0, n, batch):
-        corrupted, y = corrupt(val[i:i + batch]), labels[i:i + batch]
+    for _, corrupted, y in validation_batches(n, start, corruption_seed, batch):
         cond = pairs.encode(corrupted)
         edits = [pairs.decode(sample(cond, [z.expand_as(cond) for z in editor_noises(seed, len(CM_TIMESTEPS), shape)])).clamp(0, 1)
                  for seed in seeds]
