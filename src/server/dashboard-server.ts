@@ -201,6 +201,7 @@ export class DashboardServer {
    * are redacted first: a camera's password must not reach the dashboards.
    */
   setStreamState(streamId: string, stateUpdate: StreamStateUpdate): void {
+    if (this.#streams.wasRemoved(streamId)) return; // a last word of a stream the clients were told is gone
     const update = stateUpdate.message === undefined ? stateUpdate : { ...stateUpdate, message: redactUrlsInText(stateUpdate.message) };
     const previous = this.#streams.setState(streamId, update);
     this.#metrics.sourceState(streamId, update.state, previous);
@@ -220,8 +221,8 @@ export class DashboardServer {
   async publishFrame(frame: Frame, inference: FrameInference, images?: FrameImages): Promise<PublishOutcome> {
     if (this.#closing) return { status: 'closed', sent: 0, skipped: 0 };
     if (!this.#streams.has(frame.streamId)) {
-      // The last frame of a region just removed is no news of a new stream.
-      if (this.#streams.isRemovedRegion(frame.streamId)) return { status: 'no-subscribers', sent: 0, skipped: 0 };
+      // A frame still in flight when its stream (or region) was removed is no news of a new stream.
+      if (this.#streams.wasRemoved(frame.streamId)) return { status: 'no-subscribers', sent: 0, skipped: 0 };
       this.setStreamState(frame.streamId, { state: 'running' });
     }
     this.#metrics.frameProcessed(frame.streamId, {

@@ -21,15 +21,28 @@ interface StreamEntry {
   stats: RollingStats;
 }
 
+/** How many removed ids are remembered; beyond that the oldest is forgotten (a stream API churning ids stays bounded). */
+const REMEMBERED_REMOVALS = 1024;
+
 export class StreamRegistry {
   readonly #streams = new Map<string, StreamEntry>();
+  /**
+   * Ids removed (streams and regions' streams) and not registered since, oldest first. A frame or
+   * state of one can still come after its removal (the flow finishes what it had queued); it is
+   * not news of a new stream.
+   */
+  readonly #removed = new Set<string>();
 
-  /** Returns the stream, registering it (state `starting`) if it is new; a given url or corruption replaces the known one. */
+  /**
+   * Returns the stream, registering it (state `starting`) if it is new, also one removed before;
+   * a given url or corruption replaces the known one.
+   */
   ensure(descriptor: StreamDescriptor): StreamEntry {
     let entry = this.#streams.get(descriptor.id);
     if (entry === undefined) {
       entry = { id: descriptor.id, url: null, corruption: undefined, regions: undefined, update: { state: 'starting' }, stats: new RollingStats() };
       this.#streams.set(descriptor.id, entry);
+      this.#removed.delete(descriptor.id);
     }
     if (descriptor.url !== undefined) entry.url = redactUrl(descriptor.url);
     if (descriptor.corruption !== undefined) entry.corruption = descriptor.corruption;
@@ -51,7 +64,9 @@ export class StreamRegistry {
     const kept = new Set((regions ?? []).map((r) => r.id));
     const gone = (entry.regions ?? []).filter((r) => !kept.has(r.id)).map((r) => regionStreamId(id, r.id));
     entry.regions = regions === undefined ? undefined : [...regions];
-    for (const streamId of gone) this.#streams.delete(streamId);
+    for (const streamId of gone) this.#forget(streamId);
+    // A region added again is expected again: its streams register on first mention.
+    for (const regionId of kept) this.#removed.delete(regionStreamId(id, regionId));
     return gone;
   }
 
@@ -63,10 +78,9 @@ export class StreamRegistry {
     return found ? { parent: split.streamId, region: split.regionId } : undefined;
   }
 
-  /** A region's stream whose region was removed: what still comes of it (a last frame) is not a new stream. */
-  isRemovedRegion(id: string): boolean {
-    const split = splitRegionStreamId(id);
-    return split !== undefined && !this.#streams.has(id) && this.#streams.get(split.streamId)?.regions !== undefined && this.regionOf(id) === undefined;
+  /** Removed (a stream, or a region's stream with its region) and not registered again since. */
+  wasRemoved(id: string): boolean {
+    return this.#removed.has(id);
   }
 
   /** Records a stream's new corruption setting; false (and nothing registered) for an unknown stream. */
@@ -80,9 +94,16 @@ export class StreamRegistry {
     return this.#streams.has(id);
   }
 
-  /** Forgets a stream, and its regions' streams with it. */
+  /** Forgets a stream, and its regions' streams with it; what still comes of them is `wasRemoved`. */
   remove(id: string): boolean {
     this.setRegions(id, undefined);
+    return this.#forget(id);
+  }
+
+  #forget(id: string): boolean {
+    this.#removed.delete(id); // re-inserted: newest last
+    this.#removed.add(id);
+    if (this.#removed.size > REMEMBERED_REMOVALS) this.#removed.delete(this.#removed.values().next().value!);
     return this.#streams.delete(id);
   }
 
@@ -94,8 +115,9 @@ export class StreamRegistry {
     return previous;
   }
 
+  /** A stream's statistics, registering it if it is new; a removed one's are counted nowhere. */
   stats(id: string): RollingStats {
-    return this.ensure({ id }).stats;
+    return this.#removed.has(id) ? new RollingStats() : this.ensure({ id }).stats;
   }
 
   runningCount(): number {

@@ -324,6 +324,30 @@ describe('WebSocket protocol', () => {
     assert.equal(outcome.status, 'no-subscribers');
   });
 
+  it('a removed stream stays gone: its late frames and states reach nobody and bring it back nowhere', async () => {
+    ctx.server.setModelReady(true);
+    const client = await TestClient.connect(ctx.wsUrl);
+    assert.equal((await ctx.server.publishFrame(makeFrame('cam', 0), makeInference())).status, 'sent');
+    ctx.server.removeStream('cam');
+    const rehello = await client.next('hello');
+    assert.deepEqual((rehello.streams as { id: string }[]).map((s) => s.id), ['file']);
+
+    // What the flow had queued for it comes out after the removal.
+    assert.equal((await ctx.server.publishFrame(makeFrame('cam', 1), makeInference())).status, 'no-subscribers');
+    ctx.server.setStreamState('cam', { state: 'ended' });
+    await client.roundTrip();
+    assert.deepEqual([client.frames.length, client.messages.filter((m) => m.type === 'state' && m.streamId === 'cam').length], [1, 0]);
+    assert.equal(ctx.server.readiness().ready, false, 'no stream runs: the late frame did not make cam running again');
+    const later = await TestClient.connect(ctx.wsUrl);
+    assert.ok(!(later.hello.streams as { id: string }[]).some((s) => s.id === 'cam'), 'a later hello does not list it');
+
+    // Added again, it is a stream like any other.
+    ctx.server.addStream({ id: 'cam', url: 'lavfi:testsrc2' });
+    assert.equal((await ctx.server.publishFrame(makeFrame('cam', 0), makeInference())).status, 'sent');
+    await later.framesReach(1);
+    for (const c of [client, later]) c.close();
+  });
+
   it('answers malformed messages with error codes and carries on', async () => {
     const client = await TestClient.connect(ctx.wsUrl);
     const cases: [unknown, string][] = [

@@ -19,13 +19,33 @@ describe('StreamRegistry and regions', () => {
 
     assert.deepEqual(registry.setRegions('cam', [gate]), ['cam.door']);
     assert.equal(registry.has('cam.door'), false);
-    assert.equal(registry.isRemovedRegion('cam.door'), true, 'a late frame of it is not a new stream');
-    assert.equal(registry.isRemovedRegion('cam.gate'), false);
-    assert.equal(registry.isRemovedRegion('other.door'), false, 'an unknown parent says nothing');
+    assert.equal(registry.wasRemoved('cam.door'), true, 'a late frame of it is not a new stream');
+    assert.equal(registry.wasRemoved('cam.gate'), false);
+    assert.equal(registry.wasRemoved('other.door'), false, 'an id never known says nothing');
     assert.deepEqual(registry.regionOf('cam.gate'), { parent: 'cam', region: 'gate' });
+    registry.setRegions('cam', [gate, door]);
+    assert.equal(registry.wasRemoved('cam.door'), false, 'a region added again is expected again');
 
     registry.remove('cam');
     assert.equal(registry.has('cam.gate'), false, "a stream's regions leave with it");
+    assert.deepEqual(['cam', 'cam.gate', 'cam.door'].map((id) => registry.wasRemoved(id)), [true, true, true]);
+  });
+
+  it('a removed stream stays removed until it is registered again, and late statistics register nothing', () => {
+    const registry = new StreamRegistry();
+    registry.ensure({ id: 'cam', url: 'lavfi:testsrc2' });
+    registry.remove('cam');
+    assert.equal(registry.wasRemoved('cam'), true);
+    registry.stats('cam').recordFrame(performance.now());
+    assert.equal(registry.has('cam'), false, 'a late frame count did not bring it back');
+    registry.ensure({ id: 'cam', url: 'lavfi:testsrc2' });
+    assert.equal(registry.wasRemoved('cam'), false, 'added again: its frames are its own again');
+    // Only the newest 1,024 removals are remembered.
+    for (let i = 0; i < 1025; i++) {
+      registry.ensure({ id: `s${i}` });
+      registry.remove(`s${i}`);
+    }
+    assert.deepEqual([registry.wasRemoved('s0'), registry.wasRemoved('s1'), registry.wasRemoved('s1024')], [false, true, true]);
   });
 
   it('a stream that takes no regions announces none, and a dotted source id of its own is no region', () => {
@@ -37,8 +57,7 @@ describe('StreamRegistry and regions', () => {
     assert.equal(summaries.find((s) => s.id === 'clip')!.regions, undefined);
     assert.deepEqual(summaries.find((s) => s.id === 'cam')!.regions, []);
     assert.equal(summaries.find((s) => s.id === 'cam.1')!.parent, undefined);
-    assert.equal(registry.isRemovedRegion('cam.1'), false, 'a registered stream is no removed region');
-    assert.equal(registry.isRemovedRegion('cam.2'), true, 'unregistered, and cam (which takes regions) has none by that name');
+    assert.equal(registry.wasRemoved('cam.1'), false, 'a registered stream was not removed');
   });
 
   it('sourceDescriptor: a live source says its regions ([] when none), a replayed one none', () => {
