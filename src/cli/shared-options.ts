@@ -3,7 +3,7 @@
  * parsers behind them. Each is an option declaration for options.ts; the config schema checks
  * what it can name better itself (a bad --log-level is reported as `logLevel`).
  */
-import type { LogLevel } from '../config/index.js';
+import type { ConfigOverrides, LogLevel } from '../config/index.js';
 import { UsageError } from './errors.js';
 import type { IntegerOption, StringOption } from './options.js';
 
@@ -34,6 +34,16 @@ export const SOURCES = {
   corrupt: { type: 'string', value: 'SPEC', description: "corrupt the --source feeds: 'fog:4', 'cycle' or 'cycle:3'" },
 } as const satisfies Record<string, StringOption>;
 
+/** The sources that `--source` (repeatable) and `--corrupt` name; undefined (the config's) when none is given. */
+export function sourceOverrides(sources: string[] | undefined, corrupt: string | undefined): ConfigOverrides['sources'] {
+  if (!sources || sources.length === 0) return undefined;
+  return sources.map((text, i) => {
+    const named = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$/.exec(text);
+    const [id, url] = named && !/^[a-z]+:\/\//i.test(text) ? [named[1], named[2]] : [`s${i + 1}`, text];
+    return corrupt ? { id, url, corrupt } : { id, url };
+  });
+}
+
 /** serve and gateway (where the scale-out setup runs its sinks): `--mqtt URL` turns the MQTT sink on. */
 export const MQTT = {
   type: 'string',
@@ -43,6 +53,11 @@ export const MQTT = {
     'the other MQTT settings (topicPrefix, qos, username...) come from sinks.mqtt in the config file, ' +
     'the password best from $DECORRUPTOR_MQTT_PASSWORD (docs/integrations.md)',
 } satisfies StringOption;
+
+/** The sinks override that `--mqtt URL` makes; undefined (the config's) without it. */
+export function mqttOverride(url: string | undefined): ConfigOverrides['sinks'] {
+  return url === undefined ? undefined : { mqtt: { url } };
+}
 
 /** serve and gateway: where the HTTP server listens. */
 export const LISTEN = {

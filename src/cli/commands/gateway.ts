@@ -1,9 +1,8 @@
 /** `decorruptor gateway`: the broker -> dashboard, /ws, /healthz, /readyz, /metrics (src/runtime/gateway.ts). */
-import { loadConfig } from '../../config/index.js';
-import { createLogger } from '../../log/logger.js';
-import { startGateway, untilDoneOrSignal } from '../../runtime/index.js';
+import { startGateway } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
-import { LISTEN, LOG_LEVEL, MQTT, NATS, ROLE_CONFIG, smoothingOption } from '../shared-options.js';
+import { runRoleCommand } from '../role-command.js';
+import { LISTEN, LOG_LEVEL, MQTT, mqttOverride, NATS, ROLE_CONFIG, smoothingOption } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
   name: 'gateway',
@@ -23,20 +22,17 @@ JSONL, recordings; give them to one gateway only). See docs/distributed.md.`,
   },
 });
 
-export async function run(argv: string[]): Promise<number> {
-  const { help, values } = COMMAND.parse(argv);
-  if (help) return COMMAND.printHelp();
-  const config = await loadConfig({
-    file: values.config,
-    overrides: {
-      logLevel: values['log-level'],
-      cluster: { url: values.nats },
-      server: { host: values.host, port: values.port },
-      smoothing: values.smoothing,
-      sinks: values.mqtt === undefined ? undefined : { mqtt: { url: values.mqtt } },
-    },
+export const run = (argv: string[]): Promise<number> =>
+  runRoleCommand(COMMAND, argv, {
+    config: (values) => ({
+      file: values.config,
+      overrides: {
+        logLevel: values['log-level'],
+        cluster: { url: values.nats },
+        server: { host: values.host, port: values.port },
+        smoothing: values.smoothing,
+        sinks: mqttOverride(values.mqtt),
+      },
+    }),
+    start: startGateway,
   });
-  const log = createLogger(config.logLevel);
-  await untilDoneOrSignal(await startGateway(config, { log }), log);
-  return 0;
-}

@@ -1,10 +1,8 @@
 /** `decorruptor ingest`: sources -> the broker (src/runtime/ingest.ts). */
-import { loadConfig } from '../../config/index.js';
-import { createLogger } from '../../log/logger.js';
-import { startIngest, untilDoneOrSignal } from '../../runtime/index.js';
+import { startIngest } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
-import { LOG_LEVEL, NATS, ROLE_CONFIG, SOURCES } from '../shared-options.js';
-import { sourceOverrides } from './serve.js';
+import { runRoleCommand } from '../role-command.js';
+import { LOG_LEVEL, NATS, ROLE_CONFIG, SOURCES, sourceOverrides } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
   name: 'ingest',
@@ -17,14 +15,11 @@ its streams. Stream ids must be unique across ingests. See docs/distributed.md.`
   options: { nats: NATS, config: ROLE_CONFIG, ...SOURCES, 'log-level': LOG_LEVEL },
 });
 
-export async function run(argv: string[]): Promise<number> {
-  const { help, values } = COMMAND.parse(argv);
-  if (help) return COMMAND.printHelp();
-  const config = await loadConfig({
-    file: values.config,
-    overrides: { logLevel: values['log-level'], cluster: { url: values.nats }, sources: sourceOverrides(values.source, values.corrupt) },
+export const run = (argv: string[]): Promise<number> =>
+  runRoleCommand(COMMAND, argv, {
+    config: (values) => ({
+      file: values.config,
+      overrides: { logLevel: values['log-level'], cluster: { url: values.nats }, sources: sourceOverrides(values.source, values.corrupt) },
+    }),
+    start: startIngest,
   });
-  const log = createLogger(config.logLevel);
-  await untilDoneOrSignal(await startIngest(config, { log }), log);
-  return 0;
-}

@@ -1,9 +1,8 @@
 /** `decorruptor serve`: sources -> editor + classifier -> dashboard, /ws, /metrics (src/runtime/serve.ts). */
-import { loadConfig, type Config, type ConfigOverrides } from '../../config/index.js';
-import { createLogger, type Logger } from '../../log/logger.js';
-import { startServe, untilDoneOrSignal } from '../../runtime/index.js';
+import { startServe } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
-import { GATE, LISTEN, LOG_LEVEL, MODEL, motionGateOption, MQTT, ROLE_CONFIG, smoothingOption, SOURCES } from '../shared-options.js';
+import { runRoleCommand } from '../role-command.js';
+import { GATE, LISTEN, LOG_LEVEL, MODEL, motionGateOption, MQTT, mqttOverride, ROLE_CONFIG, smoothingOption, SOURCES, sourceOverrides } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
   name: 'serve',
@@ -28,37 +27,19 @@ CIFAR-10 demo feed.`,
   },
 });
 
-export function sourceOverrides(sources: string[] | undefined, corrupt: string | undefined): ConfigOverrides['sources'] {
-  if (!sources || sources.length === 0) return undefined;
-  return sources.map((text, i) => {
-    const named = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)$/.exec(text);
-    const [id, url] = named && !/^[a-z]+:\/\//i.test(text) ? [named[1], named[2]] : [`s${i + 1}`, text];
-    return corrupt ? { id, url, corrupt } : { id, url };
+export const run = (argv: string[]): Promise<number> =>
+  runRoleCommand(COMMAND, argv, {
+    config: (values) => ({
+      file: values.config,
+      overrides: {
+        logLevel: values['log-level'],
+        smoothing: values.smoothing,
+        motionGate: values['motion-gate'],
+        server: { host: values.host, port: values.port, ...(values.api ? { api: { enabled: true } } : {}) },
+        model: { bundle: values.bundle, editor: values.editor, steps: values.steps, gate: values.gate },
+        sources: sourceOverrides(values.source, values.corrupt),
+        sinks: mqttOverride(values.mqtt),
+      },
+    }),
+    start: startServe,
   });
-}
-
-export async function run(argv: string[]): Promise<number> {
-  const { help, values } = COMMAND.parse(argv);
-  if (help) return COMMAND.printHelp();
-  const config = await loadConfig({
-    file: values.config,
-    overrides: {
-      logLevel: values['log-level'],
-      smoothing: values.smoothing,
-      motionGate: values['motion-gate'],
-      server: { host: values.host, port: values.port, ...(values.api ? { api: { enabled: true } } : {}) },
-      model: { bundle: values.bundle, editor: values.editor, steps: values.steps, gate: values.gate },
-      sources: sourceOverrides(values.source, values.corrupt),
-      sinks: values.mqtt === undefined ? undefined : { mqtt: { url: values.mqtt } },
-    },
-  });
-  const log = createLogger(config.logLevel);
-  await serve(config, log);
-  return 0;
-}
-
-/** Serves until a signal, or until every source has ended; rejects when every source failed. */
-export async function serve(config: Config, log: Logger): Promise<void> {
-  const serving = await startServe(config, { log });
-  await untilDoneOrSignal(serving, log);
-}

@@ -1,8 +1,7 @@
 /** `decorruptor worker`: the broker -> editor + classifier -> the broker (src/runtime/worker.ts). */
-import { loadConfig } from '../../config/index.js';
-import { createLogger } from '../../log/logger.js';
-import { startWorker, untilDoneOrSignal } from '../../runtime/index.js';
+import { startWorker } from '../../runtime/index.js';
 import { defineCommand } from '../options.js';
+import { runRoleCommand } from '../role-command.js';
 import { BATCH, LOG_LEVEL, MODEL, NATS, ROLE_CONFIG } from '../shared-options.js';
 
 export const COMMAND = defineCommand({
@@ -21,19 +20,16 @@ and a worker that dies stops none of them. See docs/distributed.md.`,
   },
 });
 
-export async function run(argv: string[]): Promise<number> {
-  const { help, values } = COMMAND.parse(argv);
-  if (help) return COMMAND.printHelp();
-  const config = await loadConfig({
-    file: values.config,
-    overrides: {
-      logLevel: values['log-level'],
-      cluster: { url: values.nats },
-      model: { bundle: values.bundle, editor: values.editor, steps: values.steps, intraOpThreads: values.threads },
-      batching: { maxBatch: values.batch },
-    },
+export const run = (argv: string[]): Promise<number> =>
+  runRoleCommand(COMMAND, argv, {
+    config: (values) => ({
+      file: values.config,
+      overrides: {
+        logLevel: values['log-level'],
+        cluster: { url: values.nats },
+        model: { bundle: values.bundle, editor: values.editor, steps: values.steps, intraOpThreads: values.threads },
+        batching: { maxBatch: values.batch },
+      },
+    }),
+    start: startWorker,
   });
-  const log = createLogger(config.logLevel);
-  await untilDoneOrSignal(await startWorker(config, { log }), log);
-  return 0;
-}
