@@ -14,7 +14,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import cifar
-from common import CHECKPOINTS, RUNS, RunLog, flip_and_translate, load_checkpoint, save_checkpoint, setup, to_float
+from common import (CHECKPOINTS, RUNS, RunLog, flip_and_translate, resume_epochs, save_checkpoint, save_epoch, setup, to_float,
+                    warmup_then_linear_decay)
 
 MEAN = [0.4914, 0.4822, 0.4465]
 STD = [0.2470, 0.2435, 0.2616]
@@ -122,22 +123,11 @@ def main():
     steps_per_epoch = len(train_x) // args.batch
     total_steps = args.epochs * steps_per_epoch
     warmup = int(0.2 * total_steps)
-
-    def lr_at(step):
-        if step < warmup:
-            return args.lr * step / warmup
-        return args.lr * max(0.0, (total_steps - step) / (total_steps - warmup))
+    lr_at = warmup_then_linear_decay(args.lr, warmup, total_steps)
 
     log = RunLog(args.name)
     ckpt_path = RUNS / args.name / "last.pt"
-    start_epoch, best = 0, 0.0
-    ckpt = load_checkpoint(ckpt_path)
-    if ckpt:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["opt"])
-        start_epoch, best = ckpt["epoch"], ckpt["best"]
-        torch.set_rng_state(ckpt["rng"])
-        log.write(event="resume", epoch=start_epoch)
+    start_epoch, best = resume_epochs(ckpt_path, log, 0.0, model=model, opt=opt)
 
     for epoch in range(start_epoch, args.epochs):
         model.train()
@@ -163,7 +153,7 @@ def main():
         if val_acc >= best:
             best = val_acc
             save_checkpoint(CHECKPOINTS / args.out, model=model.state_dict(), widths=args.widths, val_acc=val_acc, epoch=epoch + 1)
-        save_checkpoint(ckpt_path, model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, best=best, rng=torch.get_rng_state())
+        save_epoch(ckpt_path, epoch + 1, best, model=model, opt=opt)
     log.write(event="done", best_val_acc=best)
 
 

@@ -81,3 +81,33 @@ def save_checkpoint(path: Path, **state) -> None:
 
 def load_checkpoint(path: Path):
     return torch.load(path, map_location="cpu") if path.exists() else None
+
+
+def resume_epochs(path: Path, log: "RunLog", best, **restorable) -> tuple[int, object]:
+    """Continues an epoch-based training from its last checkpoint at `path` (written by
+    save_epoch), if there is one: each named module, optimizer or scheduler in `restorable` takes
+    its saved state, and the CPU generator its saved position. Returns (the epoch to continue from,
+    the best score so far), or (0, best) for a new run."""
+    ckpt = load_checkpoint(path)
+    if ckpt is None:
+        return 0, best
+    for name, part in restorable.items():
+        part.load_state_dict(ckpt[name])
+    torch.set_rng_state(ckpt["rng"])
+    log.write(event="resume", epoch=ckpt["epoch"])
+    return ckpt["epoch"], ckpt["best"]
+
+
+def save_epoch(path: Path, epoch: int, best, **restorable) -> None:
+    """What resume_epochs needs after `epoch` epochs: every part's state, the best score, the CPU generator."""
+    save_checkpoint(path, **{name: part.state_dict() for name, part in restorable.items()}, epoch=epoch, best=best,
+                    rng=torch.get_rng_state())
+
+
+def warmup_then_linear_decay(peak: float, warmup: int, total: int):
+    """The learning rate at each step: linear from 0 to `peak` over `warmup` steps, then linear to 0 at `total`."""
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return peak * step / warmup
+        return peak * max(0.0, (total - step) / (total - warmup))
+    return lr_at

@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import cifar
-from common import CHECKPOINTS, RUNS, RunLog, flip_and_translate, load_checkpoint, save_checkpoint, setup, to_float
+from common import CHECKPOINTS, RUNS, RunLog, flip_and_translate, resume_epochs, save_checkpoint, save_epoch, setup, to_float
 
 
 class ResBlock(nn.Module):
@@ -125,15 +125,7 @@ def main():
 
     log = RunLog(args.name)
     ckpt_path = RUNS / args.name / "last.pt"
-    start_epoch, best = 0, float("inf")
-    ckpt = load_checkpoint(ckpt_path)
-    if ckpt:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["opt"])
-        sched.load_state_dict(ckpt["sched"])
-        start_epoch, best = ckpt["epoch"], ckpt["best"]
-        torch.set_rng_state(ckpt["rng"])
-        log.write(event="resume", epoch=start_epoch)
+    start_epoch, best = resume_epochs(ckpt_path, log, float("inf"), model=model, opt=opt, sched=sched)
 
     for epoch in range(start_epoch, args.epochs):
         model.train()
@@ -156,8 +148,7 @@ def main():
             best = metrics["mse"]
             save_checkpoint(CHECKPOINTS / args.out, model=model.state_dict(), config=model.config,
                             scale_factor=1.0 / metrics["latent_std"], val=metrics, epoch=epoch + 1)
-        save_checkpoint(ckpt_path, model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                        epoch=epoch + 1, best=best, rng=torch.get_rng_state())
+        save_epoch(ckpt_path, epoch + 1, best, model=model, opt=opt, sched=sched)
     log.write(event="done", best_val_mse=best)
 
 

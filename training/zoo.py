@@ -24,7 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import cifar
-from common import CHECKPOINTS, RUNS, RunLog, flip_and_translate, load_checkpoint, save_checkpoint, setup, to_float
+from common import (CHECKPOINTS, RUNS, RunLog, flip_and_translate, resume_epochs, save_checkpoint, save_epoch, setup, to_float,
+                    warmup_then_linear_decay)
 
 # Each family carries its own input convention, as foreign classifiers do.
 NORMALISATION = {
@@ -169,23 +170,12 @@ def train(args) -> None:
     steps_per_epoch = len(train_x) // args.batch
     total_steps = args.epochs * steps_per_epoch
     warmup = steps_per_epoch  # one epoch of linear warm-up, then a one-cycle linear decay
-
-    def lr_at(step):
-        if step < warmup:
-            return args.lr * step / warmup
-        return args.lr * max(0.0, (total_steps - step) / (total_steps - warmup))
+    lr_at = warmup_then_linear_decay(args.lr, warmup, total_steps)
 
     name = args.name or f"zoo_{args.arch}"
     log = RunLog(name)
     ckpt_path = RUNS / name / "last.pt"
-    start_epoch, best = 0, 0.0
-    ckpt = load_checkpoint(ckpt_path)
-    if ckpt:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["opt"])
-        start_epoch, best = ckpt["epoch"], ckpt["best"]
-        torch.set_rng_state(ckpt["rng"])
-        log.write(event="resume", epoch=start_epoch)
+    start_epoch, best = resume_epochs(ckpt_path, log, 0.0, model=model, opt=opt)
 
     for epoch in range(start_epoch, args.epochs):
         model.train()
@@ -212,7 +202,7 @@ def train(args) -> None:
         # would be a selection on validation, which the held-out classifier must not have either way.
         save_checkpoint(checkpoint_path(args.arch), model=model.state_dict(), val_acc=val_acc, epoch=epoch + 1)
         best = max(best, val_acc)
-        save_checkpoint(ckpt_path, model=model.state_dict(), opt=opt.state_dict(), epoch=epoch + 1, best=best, rng=torch.get_rng_state())
+        save_epoch(ckpt_path, epoch + 1, best, model=model, opt=opt)
     log.write(event="done", final_val_acc=val_acc if args.epochs > start_epoch else None, best_val_acc=best)
 
 
