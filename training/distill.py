@@ -13,7 +13,7 @@ import torch
 
 import teacher as teacher_mod
 from common import CHECKPOINTS, RUNS, RunLog, cpu_state_dict, pick_device, save_checkpoint, setup
-from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
+from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update, load_editor
 from schedule import EpsFromV, alphas_cumprod, boundary_scalings, guided_eps, lcm_sample, predict_x0
 from unet import LatentUNet
 
@@ -30,10 +30,7 @@ def consistency(unet, z_t, cond, t, w, ab):
 
 def load_trained(path=CHECKPOINTS / "cm_unet.pt") -> EpsFromV:
     """The student with the epsilon interface (its raw v-predicting UNet is `.unet`)."""
-    state = torch.load(path, map_location="cpu")
-    model = LatentUNet(**state["config"])
-    model.load_state_dict(state["model"])
-    return EpsFromV(model).eval()
+    return load_editor(path)
 
 
 def main():

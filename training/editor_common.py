@@ -8,6 +8,8 @@ import vae as vae_mod
 from common import CHECKPOINTS, flip_and_translate, save_checkpoint, to_float
 from corruption_model import CorruptionModel
 from panel import PanelMember, default_panel
+from schedule import EpsFromV
+from unet import LatentUNet
 
 
 class LatentPairs:
@@ -64,6 +66,15 @@ ENSEMBLE_RULES = {
     "edit0.65": lambda src, edit: 0.35 * src + 0.65 * edit,
     "product": lambda src, edit: src.clamp_min(1e-12).log() + edit.clamp_min(1e-12).log(),
 }
+
+
+def load_editor(path) -> EpsFromV:
+    """A trained editor checkpoint (teacher or student) with the epsilon interface; its raw
+    v-predicting UNet is `.unet`."""
+    state = torch.load(path, map_location="cpu")
+    model = LatentUNet(**state["config"])
+    model.load_state_dict(state["model"])
+    return EpsFromV(model).eval()
 
 
 def validation_batches(n: int, start: int, seed: int, batch: int, wider: bool = False):

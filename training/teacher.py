@@ -13,17 +13,14 @@ import torch
 import torch.nn.functional as F
 
 from common import CHECKPOINTS, RUNS, RunLog, cpu_state_dict, pick_device, save_checkpoint, setup
-from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update
+from editor_common import LatentPairs, StepCheckpoint, drop_condition, edit_quality, ema_update, load_editor
 from schedule import NUM_TRAIN_TIMESTEPS, EpsFromV, alphas_cumprod, ddim_sample, v_target
 from unet import LatentUNet
 
 
 def load_trained(path=CHECKPOINTS / "dpm_unet.pt") -> EpsFromV:
     """The teacher with the epsilon interface (its raw v-predicting UNet is `.unet`)."""
-    state = torch.load(path, map_location="cpu")
-    model = LatentUNet(**state["config"])
-    model.load_state_dict(state["model"])
-    return EpsFromV(model).eval()
+    return load_editor(path)
 
 
 def main():
