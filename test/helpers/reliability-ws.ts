@@ -59,3 +59,19 @@ export class RecordingClient {
     this.ws.close();
   }
 }
+
+/** 101 when the upgrade is accepted, else the HTTP status of the refusal (0: no answer at all). */
+export function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, options);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.on('error', () => resolve(0)); // also after terminate(), when a refusal has settled it already
+  });
+}

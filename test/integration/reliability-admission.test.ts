@@ -7,27 +7,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { WebSocket, type ClientOptions } from 'ws';
+import type { ClientOptions } from 'ws';
 import { startTestServer, type TestServer } from '../helpers/reliability-server.js';
-import { RecordingClient } from '../helpers/reliability-ws.js';
+import { RecordingClient, upgradeStatus } from '../helpers/reliability-ws.js';
 
 const TOKEN = 'reliability-token-0123456789';
 
-/** 101 when the upgrade is accepted, else the HTTP status of the refusal. */
-function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, options);
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', () => resolve(0));
-  });
-}
 
 function httpStatus(port: number, method: string, path: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -17,6 +17,7 @@ import {
   type TestServer,
   type TestServerOptions,
 } from '../helpers/reliability-server.js';
+import { upgradeStatus } from '../helpers/reliability-ws.js';
 import { waitFor, waitOn } from '../helpers/wait.js';
 
 // ---- fixtures ------------------------------------------------------------------------------------
@@ -121,21 +122,6 @@ function rawGet(port: number, path: string, method = 'GET'): Promise<{ status: n
   });
 }
 
-/** Status of a refused upgrade, or 101 when it was accepted. */
-function upgradeStatus(url: string, options?: ClientOptions): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, options);
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', () => {});
-  });
-}
 
 // ---- HTTP ----------------------------------------------------------------------------------------
 
