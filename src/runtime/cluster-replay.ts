@@ -16,11 +16,11 @@ import { STREAMS, SUBJECTS } from '../cluster/subjects.js';
 import { ConfiguredStream } from '../flow/configured-stream.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamStateEvent } from '../server/index.js';
-import { closeSinks, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
+import { closeSinks, RunSummarySink, type FrameSink } from '../sinks/index.js';
 import type { SourceError } from '../stream/index.js';
 import { openBroker } from './broker.js';
 import { logFfmpeg } from './ffmpeg-log.js';
-import { once, type RoleHandle } from './role.js';
+import { once, type ReplayOutcome, type RoleHandle } from './role.js';
 import { configuredSinks, pictureNeeds } from './sinks.js';
 
 export interface ClusterReplayOptions {
@@ -33,14 +33,11 @@ export interface ClusterReplayOptions {
   onOpen?: (info: { frameCount?: number; model: Record<string, unknown> }) => void;
 }
 
-export interface ClusterReplayResult {
-  summary: RunSummary;
+export interface ClusterReplayResult extends ReplayOutcome {
   /** Results written, duplicates dropped, frames given up by the broker. */
   counts: CollectorCounts;
   /** The model facts of the first worker heard from. */
   model: Record<string, unknown>;
-  interrupted: boolean;
-  sourceError?: Error;
 }
 
 /**

@@ -11,10 +11,10 @@ import { FrameFlow } from '../flow/frame-flow.js';
 import { gateReleases, sinksBusy } from '../flow/release-gate.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineInfo, InferenceEngine } from '../model/index.js';
-import { annotatedDecodeSize, closeSinks, RunSummarySink, type FrameSink, type RunSummary } from '../sinks/index.js';
+import { annotatedDecodeSize, closeSinks, RunSummarySink, type FrameSink } from '../sinks/index.js';
 import { openEngine } from './engine.js';
 import { logFfmpeg } from './ffmpeg-log.js';
-import { once, type RoleHandle } from './role.js';
+import { once, type ReplayOutcome, type RoleHandle } from './role.js';
 import { configuredSinks } from './sinks.js';
 import { corruptionGateFor } from './corruption-gate.js';
 import { motionGateFor } from './motion-gate.js';
@@ -35,13 +35,8 @@ export interface ReplayOptions {
   onOpen?: (info: { frameCount?: number; engine: EngineInfo }) => void;
 }
 
-export interface ReplayResult {
-  summary: RunSummary;
+export interface ReplayResult extends ReplayOutcome {
   engine: EngineInfo;
-  /** stop() was called before the source ended. */
-  interrupted: boolean;
-  /** The source gave up part-way (the frames before were processed and written). */
-  sourceError?: Error;
 }
 
 /**

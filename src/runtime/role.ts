@@ -1,4 +1,5 @@
-/** What every role (serve, replay; later ingest, worker, gateway) hands back to whoever started it. */
+/** What every role (serve, replay, ingest, worker, gateway) hands back to whoever started it. */
+import type { RunSummary } from '../sinks/index.js';
 
 export interface RoleHandle<Result = void> {
   /**
@@ -17,4 +18,13 @@ export interface RoleHandle<Result = void> {
 export function once(cleanup: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
   return () => (running ??= cleanup());
+}
+
+/** What a replay of one file (`run`, on this machine or through the broker) ends with. */
+export interface ReplayOutcome {
+  summary: RunSummary;
+  /** stop() was called before the source ended. */
+  interrupted: boolean;
+  /** The source gave up part-way (the frames before were processed and written). */
+  sourceError?: Error;
 }
