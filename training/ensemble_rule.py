@@ -37,6 +37,7 @@ from common import CHECKPOINTS, ROOT, setup, to_float
 from corruption_model import CorruptionModel
 from editor_common import LatentPairs
 from gate import ARCHITECTURES
+from image_noise import noise_level
 from noise import editor_noises
 from panel import PanelMember, default_panel
 from schedule import CM_TIMESTEPS, lcm_sample
@@ -68,7 +69,7 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, pan
     gate.load_state_dict(state["state_dict"])
     gate.eval()
     u8 = lambda x: (x.clamp(0, 1) * 255).round() / 255  # frames and edits are 8-bit pictures in the runtime
-    out = {"p_source": [[] for _ in panel], "p_edited": [[] for _ in panel], "score": [], "corrupted": []}
+    out = {"p_source": [[] for _ in panel], "p_edited": [[] for _ in panel], "score": [], "noise": [], "corrupted": []}
     for i in range(0, n, batch):
         x = clean[i:i + batch]
         is_corrupted = torch.from_numpy(rng.random(len(x)) < 2 / 3)
@@ -80,10 +81,12 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, pan
             out["p_source"][m].append(member.features(x)[-1].exp())
             out["p_edited"][m].append(member.features(edited)[-1].exp())
         out["score"].append(gate(x))
+        out["noise"].append(noise_level(x))
         out["corrupted"].append(is_corrupted)
     members = len(panel)
     return {"p_source": torch.cat([torch.cat(p) for p in out["p_source"]]), "p_edited": torch.cat([torch.cat(p) for p in out["p_edited"]]),
-            "score": torch.cat(out["score"]).repeat(members), "corrupted": torch.cat(out["corrupted"]).repeat(members),
+            "score": torch.cat(out["score"]).repeat(members), "noise": torch.cat(out["noise"]).repeat(members),
+            "corrupted": torch.cat(out["corrupted"]).repeat(members),
             "labels": labels.repeat(members)}
 
 
