@@ -2,8 +2,8 @@
 
 The picture is filtered with the difference of two Laplacians, which cancels smooth shading and
 straight edges and keeps pixel-to-pixel noise; sigma = sqrt(pi / 2) / 6 times the mean absolute
-response (the mean over the valid (H-2) x (W-2) positions and the three colour channels). The
-runtime computes the same on the model-input picture (src/model/noise-level.ts).
+response (the mean over the valid (H-2) x (W-2) positions and the three colour channels). Used by
+noise_rule.py, a lever that was not shipped: the runtime does not compute it.
 """
 import math
 
