@@ -24,15 +24,11 @@ JSONL, recordings; give them to one gateway only). See docs/distributed.md.`,
 
 export const run = (argv: string[]): Promise<number> =>
   runRoleCommand(COMMAND, argv, {
-    config: (values) => ({
-      file: values.config,
-      overrides: {
-        logLevel: values['log-level'],
-        cluster: { url: values.nats },
-        server: { host: values.host, port: values.port },
-        smoothing: values.smoothing,
-        sinks: mqttOverride(values.mqtt),
-      },
+    overrides: (values) => ({
+      cluster: { url: values.nats },
+      server: { host: values.host, port: values.port },
+      smoothing: values.smoothing,
+      sinks: mqttOverride(values.mqtt),
     }),
     start: startGateway,
   });

@@ -17,9 +17,6 @@ its streams. Stream ids must be unique across ingests. See docs/distributed.md.`
 
 export const run = (argv: string[]): Promise<number> =>
   runRoleCommand(COMMAND, argv, {
-    config: (values) => ({
-      file: values.config,
-      overrides: { logLevel: values['log-level'], cluster: { url: values.nats }, sources: sourceOverrides(values.source, values.corrupt) },
-    }),
+    overrides: (values) => ({ cluster: { url: values.nats }, sources: sourceOverrides(values.source, values.corrupt) }),
     start: startIngest,
   });

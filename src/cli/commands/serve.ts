@@ -29,17 +29,13 @@ CIFAR-10 demo feed.`,
 
 export const run = (argv: string[]): Promise<number> =>
   runRoleCommand(COMMAND, argv, {
-    config: (values) => ({
-      file: values.config,
-      overrides: {
-        logLevel: values['log-level'],
-        smoothing: values.smoothing,
-        motionGate: values['motion-gate'],
-        server: { host: values.host, port: values.port, ...(values.api ? { api: { enabled: true } } : {}) },
-        model: { bundle: values.bundle, editor: values.editor, steps: values.steps, gate: values.gate },
-        sources: sourceOverrides(values.source, values.corrupt),
-        sinks: mqttOverride(values.mqtt),
-      },
+    overrides: (values) => ({
+      smoothing: values.smoothing,
+      motionGate: values['motion-gate'],
+      server: { host: values.host, port: values.port, ...(values.api ? { api: { enabled: true } } : {}) },
+      model: { bundle: values.bundle, editor: values.editor, steps: values.steps, gate: values.gate },
+      sources: sourceOverrides(values.source, values.corrupt),
+      sinks: mqttOverride(values.mqtt),
     }),
     start: startServe,
   });

@@ -22,14 +22,10 @@ and a worker that dies stops none of them. See docs/distributed.md.`,
 
 export const run = (argv: string[]): Promise<number> =>
   runRoleCommand(COMMAND, argv, {
-    config: (values) => ({
-      file: values.config,
-      overrides: {
-        logLevel: values['log-level'],
-        cluster: { url: values.nats },
-        model: { bundle: values.bundle, editor: values.editor, steps: values.steps, intraOpThreads: values.threads },
-        batching: { maxBatch: values.batch },
-      },
+    overrides: (values) => ({
+      cluster: { url: values.nats },
+      model: { bundle: values.bundle, editor: values.editor, steps: values.steps, intraOpThreads: values.threads },
+      batching: { maxBatch: values.batch },
     }),
     start: startWorker,
   });
