@@ -86,7 +86,13 @@ export class DashboardServer {
     this.#log = options.log ?? silentLogger;
     this.#handlers = options.handlers ?? {};
     this.#roleReadiness = options.readiness;
-    this.#streams = new StreamRegistry();
+    // A stream or region removed takes its publish queue and its /metrics series with it.
+    this.#streams = new StreamRegistry({
+      onForget: (id) => {
+        this.#publishQueues.delete(id);
+        this.#metrics.forgetStream(id);
+      },
+    });
     for (const stream of options.streams ?? effectiveSources(options.config).map(sourceDescriptor)) this.#streams.ensure(stream);
     this.#metrics = new ServiceMetrics(this.#streams, { defaultMetrics: options.defaultMetrics ?? true });
 
@@ -192,7 +198,6 @@ export class DashboardServer {
 
   removeStream(streamId: string): void {
     this.#streams.remove(streamId);
-    this.#publishQueues.delete(streamId);
     for (const client of this.#hub.clients) client.sendJson(this.#hello(client));
   }
 

@@ -15,6 +15,14 @@ const STAGES = Object.keys(STAGE_TIMING_FIELDS) as Array<keyof typeof STAGE_TIMI
 /** Why the server did not send a frame to someone. */
 export type SkipReason = 'slow_client' | 'superseded';
 
+/** Why frames were dropped before inference. */
+const DROP_REASONS = ['stale'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Why a recording did not write frames (see recordingDropped). */
+const RECORDING_DROP_REASONS = ['behind', 'failed', 'closed'] as const;
+type RecordingDropReason = (typeof RECORDING_DROP_REASONS)[number];
+
 /**
  * What became of a sink's message (MQTT, webhooks): sent (the broker or receiver took it), failed
  * (refused, or every attempt failed), dropped (its bounded queue was full, or it closed with the
@@ -69,6 +77,7 @@ export class ServiceMetrics {
       labelNames: ['stream'],
       registers: [this.registry],
       collect() {
+        this.reset(); // only the streams there are now
         for (const s of streamsRef.statsSummaries(performance.now())) this.set({ stream: s.id }, s.labelChangesPerMinute);
       },
     });
@@ -78,6 +87,7 @@ export class ServiceMetrics {
       labelNames: ['stream'],
       registers: [this.registry],
       collect() {
+        this.reset();
         for (const s of streamsRef.statsSummaries(performance.now())) this.set({ stream: s.id }, s.fps);
       },
     });
@@ -107,7 +117,7 @@ export class ServiceMetrics {
   }
 
   /** Frames the pipeline dropped (e.g. a live source's stale frames). */
-  framesDropped(streamId: string, count: number, reason = 'stale'): void {
+  framesDropped(streamId: string, count: number, reason: DropReason = 'stale'): void {
     if (count <= 0) return;
     this.#dropped.inc({ stream: streamId, reason }, count);
     this.#streams.stats(streamId).addDropped(count);
@@ -145,6 +155,20 @@ export class ServiceMetrics {
     if (state === 'reconnecting' && previous !== 'reconnecting') this.#outages.inc({ stream: streamId });
   }
 
+  /**
+   * A stream (or a region's stream) was removed: its series leave /metrics. A removed camera is
+   * not a source that is down, and a stream API that churns ids must not grow /metrics forever.
+   * StreamRegistry's onForget calls this.
+   */
+  forgetStream(streamId: string): void {
+    const stream = { stream: streamId };
+    for (const metric of [this.#processed, this.#reused, this.#edited, this.#gated, this.#labelChanges, this.#outages, this.#recordingFailures]) metric.remove(stream);
+    this.#latency.remove(stream);
+    this.#sourceUp.remove(stream);
+    for (const reason of DROP_REASONS) this.#dropped.remove({ ...stream, reason });
+    for (const reason of RECORDING_DROP_REASONS) this.#recordingDropped.remove({ ...stream, reason });
+  }
+
   // ---- called by the sinks (src/sinks/sink-metrics.ts) -------------------------------------------
 
   sinkMessages(sink: string, outcome: SinkOutcome, count = 1): void {
@@ -163,7 +187,7 @@ export class ServiceMetrics {
     this.#sinkQueue.set({ sink }, depth);
   }
 
-  recordingDropped(streamId: string, count: number, reason: 'behind' | 'failed' | 'closed'): void {
+  recordingDropped(streamId: string, count: number, reason: RecordingDropReason): void {
     if (count > 0) this.#recordingDropped.inc({ stream: streamId, reason }, count);
   }
 

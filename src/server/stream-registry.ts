@@ -24,14 +24,27 @@ interface StreamEntry {
 /** How many removed ids are remembered; beyond that the oldest is forgotten (a stream API churning ids stays bounded). */
 const REMEMBERED_REMOVALS = 1024;
 
+export interface StreamRegistryOptions {
+  /**
+   * Called for each id forgotten (a stream removed, or a region's stream with its region), so that
+   * what is kept per stream elsewhere (publish queues, /metrics series) leaves with it.
+   */
+  onForget?: (id: string) => void;
+}
+
 export class StreamRegistry {
   readonly #streams = new Map<string, StreamEntry>();
+  readonly #onForget: ((id: string) => void) | undefined;
   /**
    * Ids removed (streams and regions' streams) and not registered since, oldest first. A frame or
    * state of one can still come after its removal (the flow finishes what it had queued); it is
    * not news of a new stream.
    */
   readonly #removed = new Set<string>();
+
+  constructor(options: StreamRegistryOptions = {}) {
+    this.#onForget = options.onForget;
+  }
 
   /**
    * Returns the stream, registering it (state `starting`) if it is new, also one removed before;
@@ -104,7 +117,9 @@ export class StreamRegistry {
     this.#removed.delete(id); // re-inserted: newest last
     this.#removed.add(id);
     if (this.#removed.size > REMEMBERED_REMOVALS) this.#removed.delete(this.#removed.values().next().value!);
-    return this.#streams.delete(id);
+    const known = this.#streams.delete(id);
+    this.#onForget?.(id);
+    return known;
   }
 
   /** Records a state change; returns the previous state (undefined for a new stream). */

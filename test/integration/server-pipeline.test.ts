@@ -314,6 +314,8 @@ describe('WebSocket protocol', () => {
     ctx.server.setModelReady(true);
     const client = await TestClient.connect(ctx.wsUrl);
     assert.equal((await ctx.server.publishFrame(makeFrame('cam', 0), makeInference())).status, 'sent');
+    const seriesOf = async (id: string) => (await ctx.server.metrics.exposition()).body.split('\n').filter((line) => line.includes(`stream="${id}"`));
+    assert.ok((await seriesOf('cam')).some((line) => line.startsWith('decorruptor_frames_processed_total')));
     ctx.server.removeStream('cam');
     const rehello = await client.next('hello');
     assert.deepEqual((rehello.streams as { id: string }[]).map((s) => s.id), ['file']);
@@ -324,6 +326,7 @@ describe('WebSocket protocol', () => {
     await client.roundTrip();
     assert.deepEqual([client.frames.length, client.messages.filter((m) => m.type === 'state' && m.streamId === 'cam').length], [1, 0]);
     assert.equal(ctx.server.readiness().ready, false, 'no stream runs: the late frame did not make cam running again');
+    assert.deepEqual(await seriesOf('cam'), [], 'its /metrics series left with it (a removed camera is not a source that is down)');
     const later = await TestClient.connect(ctx.wsUrl);
     assert.ok(!(later.hello.streams as { id: string }[]).some((s) => s.id === 'cam'), 'a later hello does not list it');
 

@@ -31,6 +31,17 @@ describe('StreamRegistry and regions', () => {
     assert.deepEqual(['cam', 'cam.gate', 'cam.door'].map((id) => registry.wasRemoved(id)), [true, true, true]);
   });
 
+  it('tells onForget of every id it forgets: a region with its region, a stream with its regions', () => {
+    const forgotten: string[] = [];
+    const registry = new StreamRegistry({ onForget: (id) => forgotten.push(id) });
+    registry.ensure({ id: 'cam', regions: [door, gate] });
+    registry.setState('cam.door', { state: 'running' });
+    registry.setRegions('cam', [gate]);
+    assert.deepEqual(forgotten, ['cam.door']);
+    registry.remove('cam');
+    assert.deepEqual(forgotten, ['cam.door', 'cam.gate', 'cam']);
+  });
+
   it('a removed stream stays removed until it is registered again, and late statistics register nothing', () => {
     const registry = new StreamRegistry();
     registry.ensure({ id: 'cam', url: 'lavfi:testsrc2' });
