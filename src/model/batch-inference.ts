@@ -9,14 +9,15 @@
  * threshold. A frame that is not edited answers with the source prediction. A frame that brings its
  * stream's `gateLevel` is not scored (its stream was scored a moment ago): the level stands in.
  * The classifier sees the edited image as the 8-bit picture that is shown to users, so what is
- * displayed and what is classified are the same thing.
+ * displayed and what is classified are the same thing. Each frame is resized once per model size
+ * and resampling (ResizedFrames): the classifier, the gate and the VAE normalise the same planes.
  */
 import type { ModelBundle } from './bundle.js';
 import type { EnsembleRule } from './manifest.js';
 import { predictFrame, type FramePredictions } from './ensemble.js';
 import { LatentEditor } from './latent-editor.js';
 import type { EditorNoiseSource } from './noise.js';
-import { classifierAffine, planarToRgb24, reaffinePlanar, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type Size } from './preprocess.js';
+import { classifierAffine, normalisePlanar, planarToRgb24, resizeToPlanar, rgb24ToPlanar, VAE_AFFINE, type ChannelAffine, type ResizeMethod, type Size } from './preprocess.js';
 import type { EnsembleMode, GateMode, GateResult, StageTimings } from './types.js';
 
 export interface InputFrame {
@@ -62,8 +63,6 @@ export class BatchInference {
   readonly gate: { mode: GateMode; threshold: number } | null;
   #classifierAffine: ChannelAffine;
   #gateAffine: ChannelAffine | null;
-  /** The gate takes the classifier's size and resampling: it reuses the classifier's resized input. */
-  #gateReusesClassifierInput: boolean;
   #rule: EnsembleRule | null;
 
   private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
@@ -75,8 +74,6 @@ export class BatchInference {
     const gate = bundle.gate?.spec;
     this.gate = gate ? { mode: options.gate ?? 'auto', threshold: options.gateThreshold ?? gate.threshold } : null;
     this.#gateAffine = gate ? classifierAffine(gate.normalization.mean, gate.normalization.std) : null;
-    const cls = bundle.manifest.classifier;
-    this.#gateReusesClassifierInput = !!gate && gate.resize === cls.resize && gate.inputSize.width === cls.inputSize.width && gate.inputSize.height === cls.inputSize.height;
     // The learned rule weighs the gate's score: without a rule or a gate, the equal-weight sum.
     this.#rule = options.ensemble === 'learned' && gate ? (bundle.editor?.ensembleRule ?? null) : null;
     this.ensemble = options.ensemble === 'learned' && !this.#rule ? 'sum' : options.ensemble;
@@ -103,46 +100,46 @@ export class BatchInference {
     };
     const clock = stopwatch();
 
-    const classify = async (images: readonly { size: Size; data: Uint8Array }[]): Promise<{ logits: Float32Array; input: Float32Array }> => {
-      const n = images.length;
-      const plane = 3 * cls.inputSize.width * cls.inputSize.height;
-      const input = new Float32Array(n * plane);
-      images.forEach((img, b) => rgb24ToPlanar(img.data, img.size, input, b * plane, cls.inputSize, cls.resize, this.#classifierAffine));
-      timings.preprocessMs += clock.lap();
+    const classify = async (input: Float32Array, n: number): Promise<Float32Array> => {
       const dims = [n, 3, cls.inputSize.height, cls.inputSize.width];
       const io = this.bundle.classifierIo;
       const logits = await classifier.run({ [io.input]: { data: input, dims } }, io.output, n, k);
       timings.classifyMs += clock.lap();
-      return { logits, input };
+      return logits;
     };
 
-    const source = await classify(frames.map((f) => ({ size: f, data: f.data })));
-    const sourceLogits = source.logits;
-    const scores = await this.#score(frames, source.input, timings, clock);
+    const resized = new ResizedFrames(frames);
+    const sourceInput = resized.tensor(frames.map((_, b) => b), cls.inputSize, cls.resize, this.#classifierAffine);
+    timings.preprocessMs += clock.lap();
+    const sourceLogits = await classify(sourceInput, batch);
+    const scores = await this.#score(frames, resized, timings, clock);
     const editing = frames.map((f, b) => this.#decide(f, scores ? scores[b] : undefined));
 
     // The editor runs on the frames to edit only: a batch of those.
-    const toEdit = frames.flatMap((f, b) => (editing[b] ? [{ frame: f, b }] : []));
+    const toEdit = frames.flatMap((_, b) => (editing[b] ? [b] : []));
     const editedLogitsOf = new Map<number, Float32Array>();
     const editedImageOf = new Map<number, Uint8Array>();
     if (this.editor && toEdit.length > 0) {
       const n = toEdit.length;
       const vae = manifest.vae;
-      const plane = 3 * vae.inputSize.width * vae.inputSize.height;
-      const vaeInput = new Float32Array(n * plane);
-      toEdit.forEach(({ frame: f }, i) => rgb24ToPlanar(f.data, f, vaeInput, i * plane, vae.inputSize, vae.resize, VAE_AFFINE));
+      const vaeInput = resized.tensor(toEdit, vae.inputSize, vae.resize, VAE_AFFINE);
       timings.preprocessMs += clock.lap();
 
       const cond = await this.editor.encode(vaeInput, n);
       timings.encodeMs += clock.lap();
-      const latents = await this.editor.sample(cond, toEdit.map(({ frame: f }) => f.streamId));
+      const latents = await this.editor.sample(cond, toEdit.map((b) => frames[b]!.streamId));
       timings.unetMs += clock.lap();
       const decoded = await this.editor.decode(latents, n);
+      const plane = 3 * vae.inputSize.width * vae.inputSize.height;
       const images = toEdit.map((_, i) => planarToRgb24(decoded, i * plane, vae.inputSize));
       timings.decodeMs += clock.lap();
 
-      const { logits: editedLogits } = await classify(images.map((data) => ({ size: vae.inputSize, data })));
-      toEdit.forEach(({ b }, i) => {
+      const clsPlane = 3 * cls.inputSize.width * cls.inputSize.height;
+      const editedInput = new Float32Array(n * clsPlane);
+      images.forEach((data, i) => rgb24ToPlanar(data, vae.inputSize, editedInput, i * clsPlane, cls.inputSize, cls.resize, this.#classifierAffine));
+      timings.preprocessMs += clock.lap();
+      const editedLogits = await classify(editedInput, n);
+      toEdit.forEach((b, i) => {
         editedImageOf.set(b, images[i]);
         editedLogitsOf.set(b, editedLogits.subarray(i * k, (i + 1) * k));
       });
@@ -158,25 +155,15 @@ export class BatchInference {
     return { frames: results, timings };
   }
 
-  /**
-   * The gate's score per frame (null for the frames that bring their stream's level), or null
-   * without a gate model. `classifierInput`: the frames as the classifier took them; a gate of the
-   * same size and resampling reuses that resize.
-   */
-  async #score(frames: readonly InputFrame[], classifierInput: Float32Array, timings: BatchTimings, clock: { lap(): number }): Promise<(number | null)[] | null> {
+  /** The gate's score per frame (null for the frames that bring their stream's level), or null without a gate model. */
+  async #score(frames: readonly InputFrame[], resized: ResizedFrames, timings: BatchTimings, clock: { lap(): number }): Promise<(number | null)[] | null> {
     const gate = this.bundle.gate;
     if (!gate || !this.#gateAffine) return null;
     const scored = frames.flatMap((f, b) => (f.gateLevel === undefined ? [b] : []));
     const scores: (number | null)[] = frames.map(() => null);
     if (scored.length === 0) return scores;
     const { inputSize, resize } = gate.spec;
-    const plane = 3 * inputSize.width * inputSize.height;
-    const input = new Float32Array(scored.length * plane);
-    scored.forEach((b, i) => {
-      const slot = input.subarray(i * plane, (i + 1) * plane);
-      if (this.#gateReusesClassifierInput) reaffinePlanar(classifierInput.subarray(b * plane, (b + 1) * plane), plane / 3, this.#classifierAffine, this.#gateAffine!, slot);
-      else rgb24ToPlanar(frames[b]!.data, frames[b]!, input, i * plane, inputSize, resize, this.#gateAffine!);
-    });
+    const input = resized.tensor(scored, inputSize, resize, this.#gateAffine);
     timings.preprocessMs += clock.lap();
     const dims = [scored.length, 3, inputSize.height, inputSize.width];
     const out = await gate.model.run({ [gate.io.input]: { data: input, dims } }, gate.io.output, scored.length, 1);
@@ -191,6 +178,35 @@ export class BatchInference {
     if (!this.gate || this.gate.mode === 'off' || score === undefined) return true;
     // Only frames that bring the stream's decision come unscored (gateLevel).
     return frame.edit ?? (score !== null && score >= this.gate.threshold);
+  }
+}
+
+/** A batch's frames, each resized once per model size and resampling, for every model that takes that size. */
+class ResizedFrames {
+  readonly #frames: readonly InputFrame[];
+  readonly #planes = new Map<string, Float64Array>();
+
+  constructor(frames: readonly InputFrame[]) {
+    this.#frames = frames;
+  }
+
+  /** Frames `indices` as one model's NCHW input: resized to `size` (once per frame and size) and normalised by `affine`. */
+  tensor(indices: readonly number[], size: Size, method: ResizeMethod, affine: ChannelAffine): Float32Array {
+    const plane = size.width * size.height;
+    const out = new Float32Array(indices.length * 3 * plane);
+    indices.forEach((b, i) => normalisePlanar(this.#planesOf(b, size, method), plane, affine, out, i * 3 * plane));
+    return out;
+  }
+
+  #planesOf(b: number, size: Size, method: ResizeMethod): Float64Array {
+    const key = `${b} ${size.width}x${size.height} ${method}`;
+    let planes = this.#planes.get(key);
+    if (planes === undefined) {
+      const frame = this.#frames[b]!;
+      planes = resizeToPlanar(frame.data, frame, size, method);
+      this.#planes.set(key, planes);
+    }
+    return planes;
   }
 }
 

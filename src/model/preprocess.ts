@@ -2,7 +2,8 @@
  * Image conversions on the hot path: packed rgb24 at any size <-> planar float32 model tensors.
  *
  * Resizing is separable: a horizontal pass over the source rows into a float scratch buffer, then a
- * vertical pass that also applies the per-channel normalisation and writes NCHW. The tap tables of
+ * vertical pass into three planes; each model's per-channel normalisation is applied to those
+ * planes afterwards, so one resize serves every model of the same size. The tap tables of
  * each (source length, target length, method) are computed once and cached, since a stream's
  * frame size and the model size do not change from frame to frame (src/image/resample-taps.ts).
  */
@@ -32,65 +33,41 @@ export function classifierAffine(mean: readonly number[], std: readonly number[]
 /** VAE convention: [-1,1]. */
 export const VAE_AFFINE: ChannelAffine = { scale: [2 / 255, 2 / 255, 2 / 255], offset: [-1, -1, -1] };
 
-/**
- * The same planar images under another normalisation: `src`, written with `from`, rewritten with
- * `to` into `out` (planes of `plane` values each, three per image). Lets a second model that takes
- * the same size and resampling reuse the first one's resized input instead of resizing again.
- */
-export function reaffinePlanar(src: Float32Array, plane: number, from: ChannelAffine, to: ChannelAffine, out = new Float32Array(src.length)): Float32Array {
-  for (let c = 0; c < 3; c++) {
-    // v = x * from.scale + from.offset  ->  x * to.scale + to.offset = v * k + m
-    const k = to.scale[c]! / from.scale[c]!;
-    const m = to.offset[c]! - from.offset[c]! * k;
-    for (let start = c * plane; start < src.length; start += 3 * plane) {
-      for (let i = start, end = start + plane; i < end; i++) out[i] = src[i]! * k + m;
-    }
-  }
-  return out;
-}
+let rowScratch = new Float32Array(0);
+let planeScratch = new Float64Array(0);
 
-let scratch = new Float32Array(0);
-
-function scratchOf(length: number): Float32Array {
-  if (scratch.length < length) scratch = new Float32Array(length);
-  return scratch;
+function rowScratchOf(length: number): Float32Array {
+  if (rowScratch.length < length) rowScratch = new Float32Array(length);
+  return rowScratch;
 }
 
 /**
- * Resizes one packed rgb24 image and writes it as planar CHW float32 into `out` at `outOffset`
- * (the frame's slot in an NCHW batch), normalised by `affine`.
+ * Resizes one packed rgb24 image to planar R, G, B intensities (0..255, not normalised) in `out`
+ * (3 * width * height values). Kept in float64, exactly as the sums come out, so that normalising
+ * them afterwards (normalisePlanar) gives bit for bit what resizing and normalising in one go gave:
+ * a frame is resized once, and every model of that size and resampling normalises the same planes.
  */
-export function rgb24ToPlanar(
-  src: Uint8Array,
-  srcSize: Size,
-  out: Float32Array,
-  outOffset: number,
-  dstSize: Size,
-  method: ResizeMethod,
-  affine: ChannelAffine,
-): void {
+export function resizeToPlanar(src: Uint8Array, srcSize: Size, dstSize: Size, method: ResizeMethod, out = new Float64Array(3 * dstSize.width * dstSize.height)): Float64Array {
   const { width: sw, height: sh } = srcSize;
   const { width: dw, height: dh } = dstSize;
   if (src.length < sw * sh * 3) throw new RangeError(`rgb24 image ${sw}x${sh} needs ${sw * sh * 3} bytes, got ${src.length}`);
-  if (out.length < outOffset + 3 * dw * dh) throw new RangeError('output tensor too small for the image');
+  if (out.length < 3 * dw * dh) throw new RangeError('output planes too small for the image');
   const plane = dw * dh;
-  const [s0, s1, s2] = affine.scale;
-  const [o0, o1, o2] = affine.offset;
 
   if (sw === dw && sh === dh) {
     for (let p = 0, q = 0; p < plane; p++, q += 3) {
-      out[outOffset + p] = src[q] * s0 + o0;
-      out[outOffset + plane + p] = src[q + 1] * s1 + o1;
-      out[outOffset + 2 * plane + p] = src[q + 2] * s2 + o2;
+      out[p] = src[q];
+      out[plane + p] = src[q + 1];
+      out[2 * plane + p] = src[q + 2];
     }
-    return;
+    return out;
   }
 
   const tx = axisTaps(sw, dw, method);
   const ty = axisTaps(sh, dh, method);
 
   // Horizontal pass: sh rows of dw interleaved rgb floats.
-  const rows = scratchOf(sh * dw * 3);
+  const rows = rowScratchOf(sh * dw * 3);
   for (let y = 0; y < sh; y++) {
     const srcRow = y * sw * 3;
     const rowOut = y * dw * 3;
@@ -112,11 +89,11 @@ export function rgb24ToPlanar(
     }
   }
 
-  // Vertical pass, normalising into the three planes.
+  // Vertical pass into the three planes.
   for (let y = 0; y < dh; y++) {
     const kStart = ty.start[y];
     const kEnd = ty.start[y + 1];
-    const p0 = outOffset + y * dw;
+    const p0 = y * dw;
     for (let x = 0; x < dw; x++) {
       let r = 0;
       let g = 0;
@@ -128,11 +105,41 @@ export function rgb24ToPlanar(
         g += rows[q + 1] * w;
         b += rows[q + 2] * w;
       }
-      out[p0 + x] = r * s0 + o0;
-      out[p0 + plane + x] = g * s1 + o1;
-      out[p0 + 2 * plane + x] = b * s2 + o2;
+      out[p0 + x] = r;
+      out[plane + p0 + x] = g;
+      out[2 * plane + p0 + x] = b;
     }
   }
+  return out;
+}
+
+/** Writes resized planes (resizeToPlanar) as a model's planar CHW float32 input into `out` at `outOffset`, normalised by `affine`. */
+export function normalisePlanar(planes: Float64Array, plane: number, affine: ChannelAffine, out: Float32Array, outOffset: number): void {
+  if (out.length < outOffset + 3 * plane) throw new RangeError('output tensor too small for the image');
+  for (let c = 0; c < 3; c++) {
+    const scale = affine.scale[c]!;
+    const offset = affine.offset[c]!;
+    for (let p = c * plane, o = outOffset + c * plane, end = p + plane; p < end; p++, o++) out[o] = planes[p]! * scale + offset;
+  }
+}
+
+/**
+ * Resizes one packed rgb24 image and writes it as planar CHW float32 into `out` at `outOffset`
+ * (the frame's slot in an NCHW batch), normalised by `affine`.
+ */
+export function rgb24ToPlanar(
+  src: Uint8Array,
+  srcSize: Size,
+  out: Float32Array,
+  outOffset: number,
+  dstSize: Size,
+  method: ResizeMethod,
+  affine: ChannelAffine,
+): void {
+  const plane = dstSize.width * dstSize.height;
+  if (out.length < outOffset + 3 * plane) throw new RangeError('output tensor too small for the image');
+  if (planeScratch.length < 3 * plane) planeScratch = new Float64Array(3 * plane);
+  normalisePlanar(resizeToPlanar(src, srcSize, dstSize, method, planeScratch), plane, affine, out, outOffset);
 }
 
 /**

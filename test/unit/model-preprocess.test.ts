@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   classifierAffine,
+  normalisePlanar,
   planarToRgb24,
-  reaffinePlanar,
+  resizeToPlanar,
   rgb24ToPlanar,
   VAE_AFFINE,
   type ChannelAffine,
@@ -92,22 +93,29 @@ describe('rgb24ToPlanar', () => {
   });
 });
 
-describe('reaffinePlanar', () => {
-  it('gives what resizing again with the other normalisation gives, image by image in a batch', () => {
+describe('resizeToPlanar and normalisePlanar', () => {
+  it('resize once to 0..255 planes, then normalise per model: what resizing for each model gives, bit for bit', () => {
     const size = { width: 20, height: 14 };
-    const dst = { width: 8, height: 8 };
     const a = image(size.width, size.height, (x, y, c) => (x * 13 + y * 7 + c * 50) % 256);
-    const b = image(size.width, size.height, (x, y, c) => (x * y + c * 90) % 256);
-    const from = classifierAffine([0.49, 0.48, 0.45], [0.25, 0.24, 0.26]);
-    const to = classifierAffine([0.5, 0.4, 0.3], [0.2, 0.3, 0.1]);
-    const plane = dst.width * dst.height;
-    const batch = (affine: ChannelAffine) => {
-      const out = new Float32Array(2 * 3 * plane);
-      rgb24ToPlanar(a, size, out, 0, dst, 'area', affine);
-      rgb24ToPlanar(b, size, out, 3 * plane, dst, 'area', affine);
-      return out;
-    };
-    assertClose(reaffinePlanar(batch(from), plane, from, to), batch(to), 1e-4);
+    const models = [classifierAffine([0.49, 0.48, 0.45], [0.25, 0.24, 0.26]), VAE_AFFINE, classifierAffine([0.5, 0.4, 0.3], [0.2, 0.3, 0.1])];
+    for (const method of ['area', 'bilinear'] as const) {
+      for (const dst of [{ width: 8, height: 8 }, { width: 20, height: 14 }, { width: 32, height: 24 }]) {
+        const plane = dst.width * dst.height;
+        const planes = resizeToPlanar(a, size, dst, method);
+        for (const affine of models) {
+          const batch = new Float32Array(2 * 3 * plane).fill(-9);
+          normalisePlanar(planes, plane, affine, batch, 3 * plane);
+          assert.deepEqual(batch.subarray(3 * plane), resize(a, size, dst, method, affine), `${method} to ${dst.width}x${dst.height}`);
+          assert.ok(batch.subarray(0, 3 * plane).every((v) => v === -9), 'the slot before is untouched');
+        }
+      }
+    }
+  });
+
+  it('keeps intensities unnormalised and planar: a 2x2 box averages to one value per channel', () => {
+    const src = image(2, 2, (x, y, c) => [10, 20, 30, 41][y * 2 + x]! + 100 * c);
+    assert.deepEqual([...resizeToPlanar(src, { width: 2, height: 2 }, { width: 1, height: 1 }, 'area')], [25.25, 125.25, 225.25]);
+    assert.deepEqual([...resizeToPlanar(src, { width: 2, height: 2 }, { width: 2, height: 2 }, 'area')], [10, 20, 30, 41, 110, 120, 130, 141, 210, 220, 230, 241]);
   });
 });
 
