@@ -15,6 +15,7 @@ import { fanOut, type FannedOutSink, type FrameSink } from '../sinks/index.js';
 import { smoothGate, type StreamGateOptions } from './gating/index.js';
 import { MotionGate, type MotionGateOptions } from './motion-gate.js';
 import { smoothLabels, type ProcessedFrame, type SmoothLabelsOptions } from './smoothing/index.js';
+import { StreamStateMap } from './stream-state-map.js';
 
 /**
  * What the flow needs of a source: FrameSource (ffmpeg) is one; a broker-fed source is another.
@@ -100,10 +101,10 @@ export class FrameFlow {
   /**
    * Per stream, the corruption gate's decision for its next frames (edit: true runs the editor,
    * false skips it), the smoothed level it came from and the stream time (ptsMs) of the last frame
-   * marked to be scored since; absent: each frame decides by its own score. One entry per stream
-   * id seen (a stream added again starts with a discontinuity, which drops it).
+   * marked to be scored since; absent: each frame decides by its own score. A stream added again
+   * starts with a discontinuity, which drops it; one gone for minutes leaves (StreamStateMap).
    */
-  readonly #editing = new Map<string, { edit: boolean; level: number; scoredAtMs?: number }>();
+  readonly #editing = new StreamStateMap<{ edit: boolean; level: number; scoredAtMs?: number }>();
   /** Every processed frame, in order, on its way through the stages to the sinks. */
   readonly #processed$ = new Subject<ProcessedFrame>();
   /** Per stream, the emission still waiting for an asynchronous transform: later ones queue behind it. */

@@ -13,6 +13,7 @@
  */
 import { map, Observable, type OperatorFunction } from 'rxjs';
 import type { ProcessedFrame } from '../smoothing/index.js';
+import { StreamStateMap } from '../stream-state-map.js';
 import { GateLevel, type GateLevelOptions } from './gate-level.js';
 
 export function smoothGate(options: GateLevelOptions): OperatorFunction<ProcessedFrame, ProcessedFrame> {
@@ -21,12 +22,8 @@ export function smoothGate(options: GateLevelOptions): OperatorFunction<Processe
   return (source) =>
     new Observable<ProcessedFrame>((subscriber) => {
       // Per subscription, so that two flows never share a stream's history.
-      const levels = new Map<string, GateLevel>();
-      const levelOf = (streamId: string): GateLevel => {
-        let level = levels.get(streamId);
-        if (!level) levels.set(streamId, (level = new GateLevel(options)));
-        return level;
-      };
+      const levels = new StreamStateMap<GateLevel>();
+      const levelOf = (streamId: string): GateLevel => levels.getOrCreate(streamId, () => new GateLevel(options));
       return source.pipe(map((processed) => gateOne(processed, levelOf(processed.frame.streamId)))).subscribe(subscriber);
     });
 }

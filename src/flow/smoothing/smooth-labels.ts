@@ -15,6 +15,7 @@ import { greyThumbnail, thumbnailDifference } from '../../image/index.js';
 import { toPrediction } from '../../model/ensemble.js';
 import type { FrameInference, Prediction } from '../../model/index.js';
 import type { Frame } from '../../stream/index.js';
+import { StreamStateMap } from '../stream-state-map.js';
 import { LabelSmoother, type SmoothingOptions } from './label-smoother.js';
 
 /** A frame and what the engine (and the stages after it) said about it. */
@@ -57,7 +58,8 @@ export function smoothLabels(options: SmoothLabelsOptions): OperatorFunction<Pro
  */
 export class LabelSmoothing {
   readonly #options: SmoothLabelsOptions;
-  readonly #streams = new Map<string, StreamState>();
+  /** Streams unheard of for minutes are dropped (see StreamStateMap). */
+  readonly #streams = new StreamStateMap<StreamState>();
 
   constructor(options: SmoothLabelsOptions) {
     this.#options = options;
@@ -73,13 +75,9 @@ export class LabelSmoothing {
   }
 
   #stateOf(streamId: string): StreamState {
-    let state = this.#streams.get(streamId);
-    if (!state) {
-      state = { smoother: this.#options.mode === 'off' ? null : new LabelSmoother(this.#options), thumbnail: null, lastLabel: null };
-      this.#streams.set(streamId, state);
-    }
-    return state;
+    return this.#streams.getOrCreate(streamId, () => ({ smoother: this.#options.mode === 'off' ? null : new LabelSmoother(this.#options), thumbnail: null, lastLabel: null }));
   }
+
 }
 
 function smoothOne({ frame, inference, thumbnail }: ProcessedFrame, state: StreamState, options: SmoothLabelsOptions): ProcessedFrame {
