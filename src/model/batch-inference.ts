@@ -64,6 +64,7 @@ export class BatchInference {
   #classifierAffine: ChannelAffine;
   #gateAffine: ChannelAffine | null;
   #rule: EnsembleRule | null;
+  readonly #planePool = new PlanePool();
 
   private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
     this.bundle = bundle;
@@ -90,6 +91,15 @@ export class BatchInference {
   }
 
   async run(frames: readonly InputFrame[]): Promise<BatchResult> {
+    const resized = new ResizedFrames(frames, this.#planePool);
+    try {
+      return await this.#run(frames, resized);
+    } finally {
+      resized.release();
+    }
+  }
+
+  async #run(frames: readonly InputFrame[], resized: ResizedFrames): Promise<BatchResult> {
     const batch = frames.length;
     const { manifest, classifier } = this.bundle;
     const cls = manifest.classifier;
@@ -108,7 +118,6 @@ export class BatchInference {
       return logits;
     };
 
-    const resized = new ResizedFrames(frames);
     const sourceInput = resized.tensor(frames.map((_, b) => b), cls.inputSize, cls.resize, this.#classifierAffine);
     timings.preprocessMs += clock.lap();
     const sourceLogits = await classify(sourceInput, batch);
@@ -184,10 +193,12 @@ export class BatchInference {
 /** A batch's frames, each resized once per model size and resampling, for every model that takes that size. */
 class ResizedFrames {
   readonly #frames: readonly InputFrame[];
-  readonly #planes = new Map<string, Float64Array>();
+  readonly #pool: PlanePool;
+  readonly #planes = new Map<string, Float64Array<ArrayBuffer>>();
 
-  constructor(frames: readonly InputFrame[]) {
+  constructor(frames: readonly InputFrame[], pool: PlanePool) {
     this.#frames = frames;
+    this.#pool = pool;
   }
 
   /** Frames `indices` as one model's NCHW input: resized to `size` (once per frame and size) and normalised by `affine`. */
@@ -198,15 +209,41 @@ class ResizedFrames {
     return out;
   }
 
-  #planesOf(b: number, size: Size, method: ResizeMethod): Float64Array {
+  /** The batch is done: its planes go back to the pool. */
+  release(): void {
+    for (const planes of this.#planes.values()) this.#pool.give(planes);
+    this.#planes.clear();
+  }
+
+  #planesOf(b: number, size: Size, method: ResizeMethod): Float64Array<ArrayBuffer> {
     const key = `${b} ${size.width}x${size.height} ${method}`;
     let planes = this.#planes.get(key);
     if (planes === undefined) {
       const frame = this.#frames[b]!;
-      planes = resizeToPlanar(frame.data, frame, size, method);
+      planes = this.#pool.take(3 * size.width * size.height);
+      resizeToPlanar(frame.data, frame, size, method, planes);
       this.#planes.set(key, planes);
     }
     return planes;
+  }
+}
+
+/**
+ * Plane buffers kept from batch to batch: on a live stream, a frame comes after an idle gap, and
+ * resizing into a fresh buffer (new, cold pages) cost it more than into one used before.
+ */
+class PlanePool {
+  static readonly KEPT_PER_LENGTH = 64;
+  readonly #free = new Map<number, Float64Array<ArrayBuffer>[]>();
+
+  take(length: number): Float64Array<ArrayBuffer> {
+    return this.#free.get(length)?.pop() ?? new Float64Array(length);
+  }
+
+  give(buffer: Float64Array<ArrayBuffer>): void {
+    let free = this.#free.get(buffer.length);
+    if (free === undefined) this.#free.set(buffer.length, (free = []));
+    if (free.length < PlanePool.KEPT_PER_LENGTH) free.push(buffer);
   }
 }
 

@@ -104,6 +104,7 @@ export class ServiceMetrics {
    * `DashboardServer.publishFrame` calls this itself.
    */
   frameProcessed(streamId: string, { labelChanged = false, reused = false, edited = false, gated = false }: { labelChanged?: boolean; reused?: boolean; edited?: boolean; gated?: boolean } = {}): void {
+    if (this.#streams.wasRemoved(streamId)) return;
     const now = performance.now();
     this.#processed.inc({ stream: streamId });
     if (reused) this.#reused.inc({ stream: streamId });
@@ -118,7 +119,7 @@ export class ServiceMetrics {
 
   /** Frames the pipeline dropped (e.g. a live source's stale frames). */
   framesDropped(streamId: string, count: number, reason: DropReason = 'stale'): void {
-    if (count <= 0) return;
+    if (count <= 0 || this.#streams.wasRemoved(streamId)) return;
     this.#dropped.inc({ stream: streamId, reason }, count);
     this.#streams.stats(streamId).addDropped(count);
   }
@@ -132,6 +133,7 @@ export class ServiceMetrics {
 
   /** Capture-to-send latency of one frame. `DashboardServer.publishFrame` calls this itself. */
   latency(streamId: string, ms: number): void {
+    if (this.#streams.wasRemoved(streamId)) return;
     this.#latency.observe({ stream: streamId }, ms);
     this.#streams.stats(streamId).recordLatency(ms);
   }
@@ -151,14 +153,16 @@ export class ServiceMetrics {
   }
 
   sourceState(streamId: string, state: StreamState, previous: StreamState | undefined): void {
+    if (this.#streams.wasRemoved(streamId)) return;
     this.#sourceUp.set({ stream: streamId }, state === 'running' ? 1 : 0);
     if (state === 'reconnecting' && previous !== 'reconnecting') this.#outages.inc({ stream: streamId });
   }
 
   /**
-   * A stream (or a region's stream) was removed: its series leave /metrics. A removed camera is
-   * not a source that is down, and a stream API that churns ids must not grow /metrics forever.
-   * StreamRegistry's onForget calls this.
+   * A stream (or a region's stream) was removed: its series leave /metrics, and what still comes
+   * of it (a late frame, a recording finishing) counts nowhere until it is added again. A removed
+   * camera is not a source that is down, and a stream API that churns ids must not grow /metrics
+   * forever. StreamRegistry's onForget calls this.
    */
   forgetStream(streamId: string): void {
     const stream = { stream: streamId };
@@ -188,10 +192,11 @@ export class ServiceMetrics {
   }
 
   recordingDropped(streamId: string, count: number, reason: RecordingDropReason): void {
-    if (count > 0) this.#recordingDropped.inc({ stream: streamId, reason }, count);
+    if (count > 0 && !this.#streams.wasRemoved(streamId)) this.#recordingDropped.inc({ stream: streamId, reason }, count);
   }
 
   recordingFailed(streamId: string): void {
+    if (this.#streams.wasRemoved(streamId)) return;
     this.#recordingFailures.inc({ stream: streamId });
   }
 

@@ -14,7 +14,7 @@ import type { FrameSink } from '../../src/sinks/index.js';
 import { FIXTURE_BUNDLE } from '../helpers/reliability-cli.js';
 import { RecordingClient } from '../helpers/reliability-ws.js';
 import { isAlive } from '../helpers/stream-ffmpeg.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'stream-api-test-token-0123';
 const lavfi = (rate: number) => `lavfi:testsrc2=size=64x48:rate=${rate}`;
@@ -95,6 +95,8 @@ test('stream API: add, list, corrupt and remove a lavfi stream under the token; 
     // DELETE resolves once the stream's ffmpeg has exited.
     const pid = pids.pids.get('added');
     assert.ok(pid !== undefined && isAlive(pid), 'the added stream runs an ffmpeg');
+    const seriesOf = async (id: string) => (await (await fetch(`${base}/metrics`)).text()).split('\n').filter((line) => line.includes(`stream="${id}"`));
+    assert.ok((await seriesOf('added')).some((line) => line.startsWith('decorruptor_source_up')), 'a running stream is on /metrics');
     const removed = await api(base, 'DELETE', '/api/streams/added');
     assert.deepEqual([removed.status, removed.body], [200, { removed: 'added' }]);
     assert.equal(isAlive(pid), false, 'its ffmpeg is gone when DELETE answers');
@@ -102,6 +104,8 @@ test('stream API: add, list, corrupt and remove a lavfi stream under the token; 
       const hello = [...client.messages].reverse().find((m) => m.type === 'hello');
       return hello !== undefined && !(hello.streams as Array<{ id: string }>).some((s) => s.id === 'added');
     }, 'a hello without the removed stream');
+    await sleep(300); // room for a late frame of it
+    assert.deepEqual(await seriesOf('added'), [], 'its /metrics series left with it');
     assert.equal((await api(base, 'DELETE', '/api/streams/added')).body.error?.code, 'UNKNOWN_STREAM');
     assert.equal((await api(base, 'GET', '/api/streams/added')).status, 404);
 
