@@ -76,14 +76,17 @@ export function decodeArgv(plan: DecodePlan): string[] {
 /**
  * Scale to cover (crop) or to fit inside (pad) width x height, keeping the aspect ratio, then cut
  * or letterbox to the exact size; the fps filter goes first so dropped frames are never scaled.
+ * Shrinking averages boxes of source pixels (swscale's `area`), as the models' own resize does
+ * (manifest `resize: area`); it is also cheaper than swscale's default bicubic, whose taps grow
+ * with the shrink factor (a 720p clip to 32x32: 1.20 s of ffmpeg CPU for 500 frames against 1.49).
  */
 export function videoFilter({ width, height, fit, fps }: Pick<DecodeOutput, 'width' | 'height' | 'fit' | 'fps'>): string {
   const filters = fps ? [`fps=${fps}`] : [];
   if (fit === 'crop') {
-    filters.push(`scale=${width}:${height}:force_original_aspect_ratio=increase`, `crop=${width}:${height}`);
+    filters.push(`scale=${width}:${height}:force_original_aspect_ratio=increase:flags=area`, `crop=${width}:${height}`);
   } else {
     filters.push(
-      `scale=${width}:${height}:force_original_aspect_ratio=decrease`,
+      `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=area`,
       `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:black`,
     );
   }

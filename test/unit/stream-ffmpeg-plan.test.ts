@@ -13,7 +13,7 @@ describe('decodePlan', () => {
       ...GLOBAL,
       '-i', 'clip.mp4',
       '-map', '0:v:0', '-an', '-sn', '-dn',
-      '-vf', 'scale=64:48:force_original_aspect_ratio=increase,crop=64:48',
+      '-vf', 'scale=64:48:force_original_aspect_ratio=increase:flags=area,crop=64:48',
       '-pix_fmt', 'rgb24', '-f', 'rawvideo',
       'pipe:1',
     ]);
@@ -40,13 +40,13 @@ describe('decodePlan', () => {
 
 describe('videoFilter', () => {
   it('crops: covers the box, then cuts the overflow', () => {
-    assert.equal(videoFilter({ width: 64, height: 48, fit: 'crop' }), 'scale=64:48:force_original_aspect_ratio=increase,crop=64:48');
+    assert.equal(videoFilter({ width: 64, height: 48, fit: 'crop' }), 'scale=64:48:force_original_aspect_ratio=increase:flags=area,crop=64:48');
   });
 
   it('pads: fits inside the box, then letterboxes it centred', () => {
     assert.equal(
       videoFilter({ width: 64, height: 48, fit: 'pad' }),
-      'scale=64:48:force_original_aspect_ratio=decrease,pad=64:48:(ow-iw)/2:(oh-ih)/2:black',
+      'scale=64:48:force_original_aspect_ratio=decrease:flags=area,pad=64:48:(ow-iw)/2:(oh-ih)/2:black',
     );
   });
 
