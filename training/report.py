@@ -72,9 +72,13 @@ def main():
         stages["cm_unet"] = (distill_mod.load_trained(), (z, z, t, torch.tensor([1.1])))
     per_stage = {name: {"params": count_params(m), "mult_adds": multiply_adds(m, *inp)} for name, (m, inp) in stages.items()}
     mac = {k: v["mult_adds"] for k, v in per_stage.items()}
+    # A CM editor with a detail residual (residual_edit.py) decodes the input's own latent too.
+    manifest_path = BUNDLE / "manifest.json"
+    cm_spec = json.loads(manifest_path.read_text())["editors"].get("cm", {}) if manifest_path.exists() else {}
+    cm_decodes = 2 if "detailResidual" in cm_spec else 1
     per_frame = {
         "classifier_only": mac["classifier"],
-        "cm4_ensemble": 2 * mac["classifier"] + mac["vae_encoder"] + mac["vae_decoder"] + 4 * mac.get("cm_unet", 0),
+        "cm4_ensemble": 2 * mac["classifier"] + mac["vae_encoder"] + cm_decodes * mac["vae_decoder"] + 4 * mac.get("cm_unet", 0),
         # DPM-20 runs its guidance as a batch of 2 per step: 40 UNet sample-evaluations.
         "dpm20_ensemble": 2 * mac["classifier"] + mac["vae_encoder"] + mac["vae_decoder"] + 40 * mac.get("dpm_unet", 0),
     }

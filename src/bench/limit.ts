@@ -80,10 +80,12 @@ export function pipelineMacs(manifest: Manifest, cm: string, dpm: string | null,
   const cmEditor = manifest.editors[cm];
   const dpmEditor = dpm === null ? null : manifest.editors[dpm];
   const unet = { cm4: unetEvaluations(cmEditor), dpm20: dpmEditor ? unetEvaluations(dpmEditor) : null };
+  // An editor with a detail residual decodes the input's own latent too.
+  const residualDecode = (editor: EditorSpec) => (editor.detailResidual ? macsOf(manifest.vae.decoder) : 0);
   return {
     classifier,
-    cm4: shared + unet.cm4 * macsOf(cmEditor.unet.file),
-    dpm20: dpmEditor && unet.dpm20 !== null ? shared + unet.dpm20 * macsOf(dpmEditor.unet.file) : null,
+    cm4: shared + residualDecode(cmEditor) + unet.cm4 * macsOf(cmEditor.unet.file),
+    dpm20: dpmEditor && unet.dpm20 !== null ? shared + residualDecode(dpmEditor) + unet.dpm20 * macsOf(dpmEditor.unet.file) : null,
     unet,
   };
 }

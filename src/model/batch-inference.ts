@@ -2,7 +2,8 @@
  * One batch through the whole method, worker-side:
  *   frames -> resize + normalise -> classifier(original)
  *   frames -> resize + normalise -> corruption gate -> score (bundles with a gate)
- *   the frames to edit -> resize to the VAE size, [-1,1] -> encode -> sample -> decode -> rgb24 (edited image)
+ *   the frames to edit -> resize to the VAE size, [-1,1] -> encode -> sample -> decode
+ *     (+ the detail the VAE loses of the input, for bundles with a detailResidual) -> rgb24 (edited image)
  *   edited rgb24 -> resize + normalise -> classifier(edited) -> ensemble
  * Which frames are edited: every one with the gate off or without a gate model; else each frame's
  * own `edit` (the stream's decision, made upstream), or, where it has none, its score against the
@@ -13,7 +14,8 @@
  * and resampling (ResizedFrames): the classifier, the gate and the VAE normalise the same planes.
  */
 import type { ModelBundle } from './bundle.js';
-import type { EnsembleRule } from './manifest.js';
+import type { DetailResidual, EnsembleRule } from './manifest.js';
+import { addDetailResidual } from './detail-residual.js';
 import { predictFrame, type FramePredictions } from './ensemble.js';
 import { LatentEditor } from './latent-editor.js';
 import type { EditorNoiseSource } from './noise.js';
@@ -64,6 +66,8 @@ export class BatchInference {
   #classifierAffine: ChannelAffine;
   #gateAffine: ChannelAffine | null;
   #rule: EnsembleRule | null;
+  /** The editor's detail residual (manifest), or null: the edit is the decoded latent. */
+  #detailResidual: DetailResidual | null;
   readonly #planePool = new PlanePool();
 
   private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
@@ -78,6 +82,7 @@ export class BatchInference {
     // The learned rule weighs the gate's score: without a rule or a gate, the equal-weight sum.
     this.#rule = options.ensemble === 'learned' && gate ? (bundle.editor?.ensembleRule ?? null) : null;
     this.ensemble = options.ensemble === 'learned' && !this.#rule ? 'sum' : options.ensemble;
+    this.#detailResidual = editor ? (bundle.editor?.detailResidual ?? null) : null;
   }
 
   static create(bundle: ModelBundle, options: BatchInferenceOptions): BatchInference {
@@ -139,6 +144,7 @@ export class BatchInference {
       const latents = await this.editor.sample(cond, toEdit.map((b) => frames[b]!.streamId));
       timings.unetMs += clock.lap();
       const decoded = await this.editor.decode(latents, n);
+      if (this.#detailResidual) addDetailResidual(decoded, vaeInput, await this.editor.decode(cond, n), n, vae.inputSize, this.#detailResidual);
       const plane = 3 * vae.inputSize.width * vae.inputSize.height;
       const images = toEdit.map((_, i) => planarToRgb24(decoded, i * plane, vae.inputSize));
       timings.decodeMs += clock.lap();

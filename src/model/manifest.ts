@@ -88,6 +88,15 @@ const ensembleRule = z
   .refine((rule) => rule.features.length === rule.weights.length, { message: 'one weight per feature', path: ['weights'] })
   .optional();
 
+/**
+ * Put back what the VAE loses of the input (training/residual_edit.py): the edited image becomes
+ * D(edited latent) + alpha * (input - D(E(input))), except where the input's noise level
+ * (src/model/detail-residual.ts) reaches `noiseThreshold` ([0,1] scale): what the VAE loses of a
+ * noisy picture is mostly its noise, so there the plain edit stays. One more VAE decode per edit.
+ * Without it the edit is the decoded latent, as before.
+ */
+const detailResidual = z.object({ alpha: z.number().min(0).max(1), noiseThreshold: z.number().positive() }).optional();
+
 export const consistencyEditorSchema = z.object({
   kind: z.literal('consistency'),
   unet: unetIoSchema.extend({ guidanceInput: tensorName }),
@@ -103,6 +112,7 @@ export const consistencyEditorSchema = z.object({
   timestepScaling: z.number().positive().default(10),
   noiseSeed,
   ensembleRule,
+  detailResidual,
 });
 
 export const ddimEditorSchema = z.object({
@@ -121,6 +131,7 @@ export const ddimEditorSchema = z.object({
   setAlphaToOne: z.boolean().default(true),
   noiseSeed,
   ensembleRule,
+  detailResidual,
 });
 
 /**
@@ -172,5 +183,6 @@ export type DdimEditorSpec = z.infer<typeof ddimEditorSchema>;
 export type EditorSpec = z.infer<typeof editorSchema>;
 export type GateSpec = z.infer<typeof gateSchema>;
 export type EnsembleRule = NonNullable<EditorSpec['ensembleRule']>;
+export type DetailResidual = NonNullable<EditorSpec['detailResidual']>;
 export type EnsembleRuleFeature = (typeof ENSEMBLE_RULE_FEATURES)[number];
 export type NoiseSchedule = z.infer<typeof noiseScheduleSchema>;

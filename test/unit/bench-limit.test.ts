@@ -109,6 +109,15 @@ describe('multiply-adds from the graph', () => {
     assert.deepEqual(sums, { classifier: 100, cm4: 230 + cmSteps * 5, dpm20: 230 + 2 * dpmSteps * 7, unet: { cm4: cmSteps, dpm20: 2 * dpmSteps } });
   });
 
+  it('adds a second decode for an editor with a detail residual', async () => {
+    const manifest = await readManifest(FIXTURE);
+    manifest.editors.cm = { ...manifest.editors.cm, detailResidual: { alpha: 0.5, noiseThreshold: 0.03 } };
+    const macs: Record<string, number> = { 'classifier.onnx': 100, 'vae_encoder.onnx': 10, 'vae_decoder.onnx': 20, 'unet_cm.onnx': 5, 'unet_dpm.onnx': 7 };
+    const sums = pipelineMacs(manifest, 'cm', 'dpm', (file) => macs[file]);
+    assert.equal(sums.cm4, 250 + manifest.editors.cm.steps * 5);
+    assert.equal(sums.dpm20, 230 + 2 * manifest.editors.dpm.steps * 7, 'the DPM editor has none');
+  });
+
   it('the shipped bundle: classifier, VAE and UNets as report.py counts them (attention included here)', async () => {
     const classifier = await measureModelMacs(fileURLToPath(new URL('../../models/cifar10/classifier.onnx', import.meta.url)));
     assert.equal(classifier.macs, 118_147_360);
