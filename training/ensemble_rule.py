@@ -35,6 +35,7 @@ import cifar
 import distill
 from common import CHECKPOINTS, ROOT, setup, to_float
 from corruption_model import CorruptionModel
+from detail_residual import detail_residual
 from editor_common import LatentPairs
 from gate import ARCHITECTURES
 from image_noise import noise_level
@@ -54,9 +55,11 @@ def features(p_source: torch.Tensor, p_edited: torch.Tensor, score: torch.Tensor
 
 
 @torch.no_grad()
-def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, panel: list[PanelMember], batch: int = 250) -> dict:
+def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, panel: list[PanelMember], batch: int = 250,
+            residual: dict | None = None) -> dict:
     """Predictions of each panel classifier on validation images [start, start + n) and on their
-    CM edits, stacked member after member (the images and edits are the same for all)."""
+    CM edits, stacked member after member (the images and edits are the same for all). `residual`:
+    the manifest's detailResidual, applied to the edits as the runtime does (None: plain edits)."""
     images, labels = cifar.load_split("val")
     clean = to_float(images[start:start + n])
     labels = torch.from_numpy(labels[start:start + n])
@@ -76,7 +79,10 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, pan
         x = u8(torch.where(is_corrupted[:, None, None, None], corrupt(x), x))
         cond = pairs.encode(x)
         noises = [noise.expand_as(cond) for noise in editor_noises(noise_seed, len(CM_TIMESTEPS), tuple(cond.shape[1:]))]
-        edited = u8(pairs.decode(lcm_sample(cm, cond, noises, guidance=guidance)))
+        edited = pairs.decode(lcm_sample(cm, cond, noises, guidance=guidance)).clamp(0, 1)
+        if residual is not None:
+            edited = detail_residual(edited, x, pairs.decode(cond * pairs.scale), residual["alpha"], residual["noiseThreshold"])
+        edited = u8(edited)
         for m, member in enumerate(panel):
             out["p_source"][m].append(member.features(x)[-1].exp())
             out["p_edited"][m].append(member.features(edited)[-1].exp())
@@ -157,10 +163,11 @@ def main():
     args.noise_seed = cm["noiseSeed"] if args.noise_seed is None else args.noise_seed
     threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
     panel = [PanelMember(name) for name in args.panel] if args.panel else default_panel()
-    fitting = collect(args.n, 0, args.seed, args.guidance, args.noise_seed, panel)
+    residual = cm.get("detailResidual")
+    fitting = collect(args.n, 0, args.seed, args.guidance, args.noise_seed, panel, residual=residual)
     a = fit(fitting, threshold)
-    held = collect(args.n, args.n, args.seed + 1, args.guidance, args.noise_seed, panel)
-    record = {"features": FEATURES, "weights": [round(float(v), 4) for v in a], "gate_threshold": threshold,
+    held = collect(args.n, args.n, args.seed + 1, args.guidance, args.noise_seed, panel, residual=residual)
+    record = {"features": FEATURES, "weights": [round(float(v), 4) for v in a], "gate_threshold": threshold, "detail_residual": residual,
               "guidance": args.guidance, "noise_seed": args.noise_seed, "panel": [m.name for m in panel],
               "fit": accuracies(fitting, a, threshold), "report": accuracies(held, a, threshold), "n": args.n}
     if args.compare:

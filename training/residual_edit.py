@@ -33,7 +33,7 @@ import torch
 import distill
 from common import CHECKPOINTS, ROOT, setup
 from editor_common import LatentPairs, validation_batches
-from image_noise import noise_level
+from detail_residual import detail_residual
 from noise import editor_noises
 from noise_rule import threshold_from_clean
 from panel import default_panel
@@ -60,13 +60,11 @@ def measure(sample, pairs: LatentPairs, seed: int, start: int, n: int, noise_thr
         for condition, inputs in (("corrupted", quantize(corrupted_images)), ("clean", quantize(clean_images))):
             cond = pairs.encode(inputs)
             edit = pairs.decode(sample(cond, [z.expand_as(cond) for z in noises])).clamp(0, 1)
-            lost = inputs - pairs.decode(cond * pairs.scale)
-            noisy = (noise_level(inputs) >= noise_threshold).view(-1, 1, 1, 1)
+            reconstructed = pairs.decode(cond * pairs.scale)
             variants = {"plain": edit}
             for alpha in ALPHAS:
-                residual = edit + alpha * lost
-                variants[f"residual{alpha}"] = residual
-                variants[f"residual{alpha}-noisy-plain"] = torch.where(noisy, edit, residual)
+                variants[f"residual{alpha}"] = edit + alpha * (inputs - reconstructed)
+                variants[f"residual{alpha}-noisy-plain"] = detail_residual(edit, inputs, reconstructed, alpha, noise_threshold)
             variants = {name: quantize(v) for name, v in variants.items()}
             for name, v in variants.items():
                 key = f"{condition}/{name}"
