@@ -13,6 +13,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MetricsSnapshot, parsePrometheusText } from '../src/bench/prometheus.js';
 import { FIXTURE_BUNDLE, getJson, REPO_ROOT, residentBytes, startServe } from '../test/helpers/reliability-cli.js';
 import { waitFor } from '../test/helpers/wait.js';
 
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 const cycles = Number(values.cycles);
 const sampleEvery = Number(values.sample);
 const MiB = 1024 * 1024;
-const CHURNED = 'stream="churn-';
+const CHURNED = 'churn-';
 
 interface Sample {
   cycle: number;
@@ -39,11 +40,6 @@ interface Sample {
 }
 
 const mib = (bytes: number | undefined | null) => (bytes == null ? null : Math.round((bytes / MiB) * 10) / 10);
-
-function metricValue(text: string, name: string): number | null {
-  const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : null;
-}
 
 async function main(): Promise<void> {
   const serve = await startServe(['--api', '--bundle', values.bundle!, '--source', 'base=lavfi:testsrc2=size=64x48:rate=10']);
@@ -58,16 +54,17 @@ async function main(): Promise<void> {
       const id = `churn-${cycle}`;
       const added = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, url: 'lavfi:testsrc=size=64x48:rate=10', width: 64, height: 48 }) });
       if (added.status !== 201) throw new Error(`POST ${id}: ${added.status} ${await added.text()}`);
-      await waitFor(async () => (await metrics()).includes(`decorruptor_frames_processed_total{stream="${id}"}`), { what: `frames of ${id} on /metrics`, timeoutMs: 20_000 });
+      await waitFor(async () => (await MetricsSnapshot.fetch(serve.httpUrl)).sum('decorruptor_frames_processed_total', { stream: id }) > 0, { what: `frames of ${id} on /metrics`, timeoutMs: 20_000 });
       if (cycle % sampleEvery === 0 || cycle === 1) {
         const text = await metrics();
-        const lines = text.split('\n');
+        const series = parsePrometheusText(text);
+        const heap = series.find((s) => s.name === 'decorruptor_nodejs_heap_size_used_bytes');
         const sample: Sample = {
           cycle,
           rssMiB: mib(residentBytes(serve.cli.pid)) ?? 0,
-          heapUsedMiB: mib(metricValue(text, 'decorruptor_nodejs_heap_size_used_bytes')),
-          churnedLines: lines.filter((line) => line.includes(CHURNED)).length,
-          metricsLines: lines.length,
+          heapUsedMiB: mib(heap?.value),
+          churnedLines: series.filter((s) => s.labels.stream?.startsWith(CHURNED)).length,
+          metricsLines: text.split('\n').length,
         };
         samples.push(sample);
         console.log(`${String(cycle).padStart(8)}  ${String(sample.rssMiB).padStart(8)}  ${String(sample.heapUsedMiB ?? '-').padStart(9)}  ${String(sample.churnedLines).padStart(13)}  ${String(sample.metricsLines).padStart(14)}`);

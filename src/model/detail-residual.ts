@@ -19,16 +19,17 @@ const NOISE_SCALE = Math.sqrt(Math.PI / 2) / 6;
  */
 export function noiseLevel(planes: Float32Array, offset: number, { width, height }: Size): number {
   const plane = width * height;
+  const p = planes;
+  const w = width;
   let sum = 0;
   for (let c = 0; c < 3; c++) {
     const base = offset + c * plane;
     for (let y = 1; y < height - 1; y++) {
-      for (let x = 1; x < width - 1; x++) {
-        const at = (dy: number, dx: number) => planes[base + (y + dy) * width + x + dx]!;
+      for (let i = base + y * w + 1, end = base + y * w + w - 1; i < end; i++) {
         const response =
-          at(-1, -1) - 2 * at(-1, 0) + at(-1, 1) -
-          2 * at(0, -1) + 4 * at(0, 0) - 2 * at(0, 1) +
-          at(1, -1) - 2 * at(1, 0) + at(1, 1);
+          p[i - w - 1]! - 2 * p[i - w]! + p[i - w + 1]! -
+          2 * p[i - 1]! + 4 * p[i]! - 2 * p[i + 1]! +
+          p[i + w - 1]! - 2 * p[i + w]! + p[i + w + 1]!;
         sum += Math.abs(response);
       }
     }

@@ -77,7 +77,6 @@ export class LabelSmoothing {
   #stateOf(streamId: string): StreamState {
     return this.#streams.getOrCreate(streamId, () => ({ smoother: this.#options.mode === 'off' ? null : new LabelSmoother(this.#options), thumbnail: null, lastLabel: null }));
   }
-
 }
 
 function smoothOne({ frame, inference, thumbnail }: ProcessedFrame, state: StreamState, options: SmoothLabelsOptions): ProcessedFrame {
