@@ -35,12 +35,12 @@ import cifar
 import distill
 from common import CHECKPOINTS, ROOT, setup, to_float
 from corruption_model import CorruptionModel
-from detail_residual import detail_residual
 from editor_common import LatentPairs
 from gate import ARCHITECTURES
 from image_noise import noise_level
 from noise import editor_noises
 from panel import PanelMember, default_panel
+from runtime_edit import quantize, runtime_edit
 from schedule import CM_TIMESTEPS, lcm_sample
 
 FEATURES = ["bias", "gate", "sourceConfidence", "editedConfidence", "sourceEntropy", "editedEntropy", "agreement"]
@@ -56,10 +56,11 @@ def features(p_source: torch.Tensor, p_edited: torch.Tensor, score: torch.Tensor
 
 @torch.no_grad()
 def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, panel: list[PanelMember], batch: int = 250,
-            residual: dict | None = None) -> dict:
+            residual: dict | None = None, stretch: dict | None = None) -> dict:
     """Predictions of each panel classifier on validation images [start, start + n) and on their
-    CM edits, stacked member after member (the images and edits are the same for all). `residual`:
-    the manifest's detailResidual, applied to the edits as the runtime does (None: plain edits)."""
+    CM edits, stacked member after member (the images and edits are the same for all). `residual`,
+    `stretch`: the manifest's detailResidual and contrastStretch, applied as the runtime does
+    (None: off)."""
     images, labels = cifar.load_split("val")
     clean = to_float(images[start:start + n])
     labels = torch.from_numpy(labels[start:start + n])
@@ -71,18 +72,15 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, pan
     gate = ARCHITECTURES[state["arch"]][0]()
     gate.load_state_dict(state["state_dict"])
     gate.eval()
-    u8 = lambda x: (x.clamp(0, 1) * 255).round() / 255  # frames and edits are 8-bit pictures in the runtime
+    sample = lambda cond, noises: lcm_sample(cm, cond, noises, guidance=guidance)
+    latent_shape = tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:])
     out = {"p_source": [[] for _ in panel], "p_edited": [[] for _ in panel], "score": [], "noise": [], "corrupted": []}
     for i in range(0, n, batch):
         x = clean[i:i + batch]
         is_corrupted = torch.from_numpy(rng.random(len(x)) < 2 / 3)
-        x = u8(torch.where(is_corrupted[:, None, None, None], corrupt(x), x))
-        cond = pairs.encode(x)
-        noises = [noise.expand_as(cond) for noise in editor_noises(noise_seed, len(CM_TIMESTEPS), tuple(cond.shape[1:]))]
-        edited = pairs.decode(lcm_sample(cm, cond, noises, guidance=guidance)).clamp(0, 1)
-        if residual is not None:
-            edited = detail_residual(edited, x, pairs.decode(cond * pairs.scale), residual["alpha"], residual["noiseThreshold"])
-        edited = u8(edited)
+        x = quantize(torch.where(is_corrupted[:, None, None, None], corrupt(x), x))
+        noises = editor_noises(noise_seed, len(CM_TIMESTEPS), latent_shape)
+        edited = runtime_edit(sample, pairs, x, noises, stretch, residual)
         for m, member in enumerate(panel):
             out["p_source"][m].append(member.features(x)[-1].exp())
             out["p_edited"][m].append(member.features(edited)[-1].exp())
@@ -163,11 +161,12 @@ def main():
     args.noise_seed = cm["noiseSeed"] if args.noise_seed is None else args.noise_seed
     threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
     panel = [PanelMember(name) for name in args.panel] if args.panel else default_panel()
-    residual = cm.get("detailResidual")
-    fitting = collect(args.n, 0, args.seed, args.guidance, args.noise_seed, panel, residual=residual)
+    residual, stretch = cm.get("detailResidual"), cm.get("contrastStretch")
+    fitting = collect(args.n, 0, args.seed, args.guidance, args.noise_seed, panel, residual=residual, stretch=stretch)
     a = fit(fitting, threshold)
-    held = collect(args.n, args.n, args.seed + 1, args.guidance, args.noise_seed, panel, residual=residual)
+    held = collect(args.n, args.n, args.seed + 1, args.guidance, args.noise_seed, panel, residual=residual, stretch=stretch)
     record = {"features": FEATURES, "weights": [round(float(v), 4) for v in a], "gate_threshold": threshold, "detail_residual": residual,
+              "contrast_stretch": stretch,
               "guidance": args.guidance, "noise_seed": args.noise_seed, "panel": [m.name for m in panel],
               "fit": accuracies(fitting, a, threshold), "report": accuracies(held, a, threshold), "n": args.n}
     if args.compare:

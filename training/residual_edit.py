@@ -25,37 +25,31 @@ gains at least 0.5 points over the plain edit, no member loses more than 0.3 the
 ensemble loses no more than 0.2. (Written down once val[0:500] had been read and before
 val[500:1000] had: the first wording said only "alpha".)
 """
-import argparse
 import json
 
 import torch
 
 import distill
+from bundle_manifests import set_cm_entry
 from common import CHECKPOINTS, ROOT, setup
 from editor_common import LatentPairs, validation_batches
 from detail_residual import detail_residual
 from noise import editor_noises
 from noise_rule import threshold_from_clean
 from panel import default_panel
+from runtime_edit import quantize
 from schedule import CM_TIMESTEPS, lcm_sample
+from variant_tally import VariantTally, lever_parser
 
 LOG = ROOT / "logs" / "residual_edit.jsonl"
 ALPHAS = (0.5, 1.0)
-
-
-def quantize(x: torch.Tensor) -> torch.Tensor:
-    """What the runtime classifies: 8-bit pictures."""
-    return (x.clamp(0, 1) * 255).round() / 255
 
 
 @torch.no_grad()
 def measure(sample, pairs: LatentPairs, seed: int, start: int, n: int, noise_threshold: float, corruption_seed: int = 99, batch: int = 250) -> dict:
     shape = tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:])
     noises = editor_noises(seed, len(CM_TIMESTEPS), shape)
-    panel = default_panel()
-    correct = {m.name: {} for m in panel}
-    mse = {}
-    count = 0
+    tally = VariantTally(default_panel())
     for clean_images, corrupted_images, y in validation_batches(n, start, corruption_seed, batch):
         for condition, inputs in (("corrupted", quantize(corrupted_images)), ("clean", quantize(clean_images))):
             cond = pairs.encode(inputs)
@@ -66,47 +60,17 @@ def measure(sample, pairs: LatentPairs, seed: int, start: int, n: int, noise_thr
                 variants[f"residual{alpha}"] = edit + alpha * (inputs - reconstructed)
                 variants[f"residual{alpha}-noisy-plain"] = detail_residual(edit, inputs, reconstructed, alpha, noise_threshold)
             variants = {name: quantize(v) for name, v in variants.items()}
-            for name, v in variants.items():
-                key = f"{condition}/{name}"
-                mse[key] = mse.get(key, 0.0) + ((v - clean_images) ** 2).mean(dim=(1, 2, 3)).sum().item()
-            for member in panel:
-                p_src = member.features(inputs)[-1].exp()
-                hits = correct[member.name]
-                hits[f"{condition}/source"] = hits.get(f"{condition}/source", 0) + (p_src.argmax(1) == y).sum().item()
-                for name, v in variants.items():
-                    p_edit = member.features(v)[-1].exp()
-                    for kind, p in (("edited", p_edit), ("ensemble", p_src + p_edit)):
-                        key = f"{condition}/{name}/{kind}"
-                        hits[key] = hits.get(key, 0) + (p.argmax(1) == y).sum().item()
-        count += len(y)
-    kinds = next(iter(correct.values())).keys()
-    return {
-        "panel": {k: round(sum(c[k] for c in correct.values()) / (count * len(panel)), 4) for k in kinds},
-        "per_member": {name: {k: round(v / count, 4) for k, v in c.items()} for name, c in correct.items()},
-        "mse": {k: round(v / count, 5) for k, v in mse.items()},
-    }
-
-
-BUNDLES = [ROOT.parent / "models" / "cifar10", *sorted((ROOT.parent / "models" / "zoo").iterdir())]
+            tally.add(condition, inputs, clean_images, y, variants)
+    return tally.result()
 
 
 def write_residual(alpha: float, noise_threshold: float) -> None:
     """The shipped variant (alpha, plain edit on noisy inputs) into every bundle's CM editor."""
-    for bundle in BUNDLES:
-        path = bundle / "manifest.json"
-        manifest = json.loads(path.read_text())
-        manifest["editors"]["cm"]["detailResidual"] = {"alpha": alpha, "noiseThreshold": round(noise_threshold, 5)}
-        path.write_text(json.dumps(manifest, indent=2) + "\n")
-        print(f"wrote {path}")
+    set_cm_entry("detailResidual", {"alpha": alpha, "noiseThreshold": round(noise_threshold, 5)})
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--checkpoint", default="cm_unet.pt")
-    parser.add_argument("--guidance", type=float, default=1.5)
-    parser.add_argument("--seed", type=int, default=8, help="the bundle's pinned CM noise seed")
-    parser.add_argument("--starts", type=int, nargs="*", default=[0, 500], help="validation slices to measure (none: only --write)")
-    parser.add_argument("--n", type=int, default=500)
+    parser = lever_parser()
     parser.add_argument("--write", type=float, metavar="ALPHA", help="write the residual with this alpha into the bundles")
     args = parser.parse_args()
     setup(0, 2)

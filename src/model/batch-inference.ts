@@ -2,7 +2,8 @@
  * One batch through the whole method, worker-side:
  *   frames -> resize + normalise -> classifier(original)
  *   frames -> resize + normalise -> corruption gate -> score (bundles with a gate)
- *   the frames to edit -> resize to the VAE size, [-1,1] -> encode -> sample -> decode
+ *   the frames to edit -> resize to the VAE size, [-1,1]
+ *     (-> flat pictures' contrast stretched, for bundles with a contrastStretch) -> encode -> sample -> decode
  *     (+ the detail the VAE loses of the input, for bundles with a detailResidual) -> rgb24 (edited image)
  *   edited rgb24 -> resize + normalise -> classifier(edited) -> ensemble
  * Which frames are edited: every one with the gate off or without a gate model; else each frame's
@@ -14,7 +15,8 @@
  * and resampling (ResizedFrames): the classifier, the gate and the VAE normalise the same planes.
  */
 import type { ModelBundle } from './bundle.js';
-import type { DetailResidual, EnsembleRule } from './manifest.js';
+import type { ContrastStretch, DetailResidual, EnsembleRule } from './manifest.js';
+import { stretchContrast } from './contrast-stretch.js';
 import { addDetailResidual } from './detail-residual.js';
 import { predictFrame, type FramePredictions } from './ensemble.js';
 import { LatentEditor } from './latent-editor.js';
@@ -69,6 +71,8 @@ export class BatchInference {
   #rule: EnsembleRule | null;
   /** The editor's detail residual (manifest), or null: the edit is the decoded latent. */
   #detailResidual: DetailResidual | null;
+  /** The stretch of flat pictures before the edit (manifest), or null: the editor sees the frame as it came. */
+  #contrastStretch: ContrastStretch | null;
   readonly #planePool = new PlanePool();
 
   private constructor(bundle: ModelBundle, editor: LatentEditor | null, options: BatchInferenceOptions) {
@@ -84,6 +88,7 @@ export class BatchInference {
     this.#rule = options.ensemble === 'learned' && gate ? (bundle.editor?.ensembleRule ?? null) : null;
     this.ensemble = options.ensemble === 'learned' && !this.#rule ? 'sum' : options.ensemble;
     this.#detailResidual = editor ? (bundle.editor?.detailResidual ?? null) : null;
+    this.#contrastStretch = editor ? (bundle.editor?.contrastStretch ?? null) : null;
   }
 
   static create(bundle: ModelBundle, options: BatchInferenceOptions): BatchInference {
@@ -138,6 +143,7 @@ export class BatchInference {
       const n = toEdit.length;
       const vae = manifest.vae;
       const vaeInput = resized.tensor(toEdit, vae.inputSize, vae.resize, VAE_AFFINE);
+      if (this.#contrastStretch) stretchContrast(vaeInput, n, vae.inputSize, this.#contrastStretch);
       timings.preprocessMs += clock.lap();
 
       const cond = await this.editor.encode(vaeInput, n);

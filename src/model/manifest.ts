@@ -97,6 +97,22 @@ const ensembleRule = z
  */
 const detailResidual = z.object({ alpha: z.number().min(0).max(1), noiseThreshold: z.number().positive() }).optional();
 
+/**
+ * Stretch a flat picture's contrast before the edit (training/stretch_edit.py): where the luma
+ * span between the `percentile` and 1 - `percentile` quantiles is below `maxSpan`, the picture is
+ * stretched about its mid-band by 1 / span, at most `maxGain`; not where its noise level reaches
+ * `noiseThreshold` (optional), whose noise a stretch would amplify. Only the editor's input
+ * changes; without it the editor sees the frame as it came.
+ */
+const contrastStretch = z
+  .object({
+    percentile: z.number().min(0).max(0.5),
+    maxGain: z.number().min(1),
+    maxSpan: z.number().positive(),
+    noiseThreshold: z.number().positive().optional(),
+  })
+  .optional();
+
 export const consistencyEditorSchema = z.object({
   kind: z.literal('consistency'),
   unet: unetIoSchema.extend({ guidanceInput: tensorName }),
@@ -113,6 +129,7 @@ export const consistencyEditorSchema = z.object({
   noiseSeed,
   ensembleRule,
   detailResidual,
+  contrastStretch,
 });
 
 export const ddimEditorSchema = z.object({
@@ -132,6 +149,7 @@ export const ddimEditorSchema = z.object({
   noiseSeed,
   ensembleRule,
   detailResidual,
+  contrastStretch,
 });
 
 /**
@@ -184,5 +202,6 @@ export type EditorSpec = z.infer<typeof editorSchema>;
 export type GateSpec = z.infer<typeof gateSchema>;
 export type EnsembleRule = NonNullable<EditorSpec['ensembleRule']>;
 export type DetailResidual = NonNullable<EditorSpec['detailResidual']>;
+export type ContrastStretch = NonNullable<EditorSpec['contrastStretch']>;
 export type EnsembleRuleFeature = (typeof ENSEMBLE_RULE_FEATURES)[number];
 export type NoiseSchedule = z.infer<typeof noiseScheduleSchema>;
