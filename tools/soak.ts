@@ -14,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { MetricsSnapshot } from '../src/bench/prometheus.js';
 import { childPids, FIXTURE_BUNDLE, getJson, REPO_ROOT, residentBytes, startServe } from '../test/helpers/reliability-cli.js';
 import { RecordingClient } from '../test/helpers/reliability-ws.js';
 import { sleep, waitFor } from '../test/helpers/wait.js';
@@ -78,11 +79,6 @@ class NeverReader {
   }
 }
 
-function metricValue(text: string, name: string): number | null {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : null;
-}
-
 function p95(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -109,7 +105,7 @@ async function main(): Promise<void> {
     while (Date.now() - startedAt < durationMs) {
       await sleep(Math.min(sampleMs, durationMs - (Date.now() - startedAt)));
       if (!serve.cli.running) throw new Error(`serve exited: ${serve.cli.stderr}`);
-      const metrics = await fetch(`${serve.httpUrl}/metrics`).then((r) => r.text());
+      const metrics = await MetricsSnapshot.fetch(serve.httpUrl);
       const recent = readers.flatMap((r, i) => r.frames.slice(seen[i]));
       readers.forEach((r, i) => (seen[i] = r.frames.length));
       const sample: Sample = {
@@ -117,7 +113,7 @@ async function main(): Promise<void> {
         rssMiB: mib(residentBytes(serve.cli.pid)),
         ffmpegRssMiB: mib(childPids(serve.cli.pid, 'ffmpeg').reduce((sum, pid) => sum + (residentBytes(pid) ?? 0), 0)),
         heapUsedMiB: (() => {
-          const heap = metricValue(metrics, 'decorruptor_nodejs_heap_size_used_bytes');
+          const heap = metrics.value('decorruptor_nodejs_heap_size_used_bytes');
           return heap === null ? null : mib(heap);
         })(),
         framesPerReader: readers.map((r) => r.frames.length),
@@ -126,8 +122,8 @@ async function main(): Promise<void> {
           return value === null ? null : Math.round(value);
         })(),
         slowClientDrops: slow.replacements,
-        slowClientSkippedTotal: metricValue(metrics, 'decorruptor_ws_frames_skipped_total\\{reason="slow_client"\\}'),
-        clients: metricValue(metrics, 'decorruptor_ws_clients') ?? 0,
+        slowClientSkippedTotal: metrics.value('decorruptor_ws_frames_skipped_total', { reason: 'slow_client' }),
+        clients: metrics.value('decorruptor_ws_clients') ?? 0,
       };
       samples.push(sample);
       if (sample.clients < 3) slow.replace(); // the heartbeat dropped the never-reader

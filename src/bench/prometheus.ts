@@ -45,9 +45,17 @@ export class MetricsSnapshot {
 
   /** Sum of every series of `name` whose labels include `where`. */
   sum(name: string, where: Record<string, string> = {}): number {
-    return this.samples
-      .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
-      .reduce((total, s) => total + s.value, 0);
+    return this.#matching(name, where).reduce((total, s) => total + s.value, 0);
+  }
+
+  /** Like `sum`, but null when no series matches (a metric not exported yet reads as unknown, not 0). */
+  value(name: string, where: Record<string, string> = {}): number | null {
+    const matching = this.#matching(name, where);
+    return matching.length === 0 ? null : matching.reduce((total, s) => total + s.value, 0);
+  }
+
+  #matching(name: string, where: Record<string, string>): Sample[] {
+    return this.samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
   }
 
   /** Values of one label among the series of `name` (e.g. the stages of a histogram). */

@@ -41,6 +41,13 @@ describe('MetricsSnapshot deltas', () => {
     assert.equal(before.sum('no_such_metric'), 0);
   });
 
+  it('reads a value, or null where no series matches (unknown, not 0)', () => {
+    assert.equal(before.value('decorruptor_frames_dropped_total'), 4);
+    assert.equal(after.value('decorruptor_frames_dropped_total', { stream: 's2' }), before.sum('decorruptor_frames_dropped_total', { stream: 's2' }) + 5);
+    assert.equal(before.value('no_such_metric'), null);
+    assert.equal(before.value('decorruptor_frames_dropped_total', { stream: 'gone' }), null);
+  });
+
   it('averages the histogram observations made between the scrapes', () => {
     assert.equal(histogramMeanDelta(before, after, 'decorruptor_inference_stage_ms', { stage: 'unet' }), 20);
     assert.ok(Number.isNaN(histogramMeanDelta(before, after, 'decorruptor_inference_stage_ms', { stage: 'decode' })));
