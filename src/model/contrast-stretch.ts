@@ -1,5 +1,6 @@
 /**
- * The contrast stretch of the editor's input (manifest `contrastStretch`, training/stretch_edit.py):
+ * The contrast stretch of the editor's input (manifest `contrastStretch`; training/contrast_stretch.py
+ * is its Python twin, training/stretch_edit.py measured it):
  * fog, low contrast and low light squeeze a picture into a narrow band of grey levels, narrower
  * than anything the editor saw in training, and it edits such a picture further from the clean
  * one. A flat picture is stretched about its luma mid-band before the edit; the source prediction
@@ -11,7 +12,7 @@ import { noiseLevel } from './detail-residual.js';
 import type { ContrastStretch } from './manifest.js';
 import type { Size } from './preprocess.js';
 
-/** Rec. 601 luma weights, as training/stretch_edit.py uses. */
+/** Rec. 601 luma weights, as training/contrast_stretch.py uses. */
 const LUMA = [0.299, 0.587, 0.114] as const;
 
 /** The q-quantile of sorted values, interpolated linearly between neighbours (torch.quantile's default). */
@@ -20,6 +21,11 @@ function quantile(sorted: Float64Array, q: number): number {
   const below = Math.floor(position);
   const above = Math.min(sorted.length - 1, below + 1);
   return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
+/** Whether the picture's noise level reaches the stretch's noise threshold (none: never noisy). */
+function isNoisy(planes: Float32Array, offset: number, size: Size, stretch: ContrastStretch): boolean {
+  return stretch.noiseThreshold !== undefined && noiseLevel(planes, offset, size) >= stretch.noiseThreshold;
 }
 
 /** The gain and mid-band a picture would be stretched by; gain 1: left as it is (not flat, or noisy). */
@@ -35,7 +41,7 @@ export function stretchOf(planes: Float32Array, offset: number, { width, height 
   const lo = quantile(luma, stretch.percentile);
   const hi = quantile(luma, 1 - stretch.percentile);
   const span = Math.max(hi - lo, 1e-6);
-  const flat = span < stretch.maxSpan && !(stretch.noiseThreshold !== undefined && noiseLevel(planes, offset, { width, height }) >= stretch.noiseThreshold);
+  const flat = span < stretch.maxSpan && !isNoisy(planes, offset, { width, height }, stretch);
   const gain = flat ? Math.min(stretch.maxGain, Math.max(1, 1 / span)) : 1;
   return { gain, mid: (lo + hi) / 2 };
 }
