@@ -49,6 +49,18 @@ def pin_noise(editor: dict, seed: int) -> None:
         editor["noiseSeed"] = seed
 
 
+# Editor options chosen on validation after the export (ensemble_rule.py, residual_edit.py,
+# stretch_edit.py write them through bundle_manifests.py); a re-export keeps them. The int8
+# variant is not kept: its files quantize the old models, so quantize.sh writes it again.
+RUNTIME_OPTIONS = ("ensembleRule", "detailResidual", "contrastStretch")
+
+
+def keep_runtime_options(editors: dict, previous: dict) -> None:
+    for name, entry in editors.items():
+        before = previous.get("editors", {}).get(name, {})
+        entry.update({key: before[key] for key in RUNTIME_OPTIONS if key in before})
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
@@ -108,6 +120,7 @@ def main():
 
     manifest_path = out / "manifest.json"
     previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    keep_runtime_options(editors, previous)
     manifest = {
         "name": "cifar10-decorruptor",
         "version": args.version,
