@@ -66,10 +66,15 @@ class RunLog:
 
     def write(self, **record) -> None:
         record["wall_s"] = round(time.time() - self.started, 1)
-        line = json.dumps(record)
-        print(line, flush=True)
-        with self.path.open("a") as f:
-            f.write(line + "\n")
+        echo_and_append(self.path, record)
+
+
+def echo_and_append(path: Path, record: dict) -> None:
+    """Prints one JSON line and appends it to a .jsonl log."""
+    line = json.dumps(record)
+    print(line, flush=True)
+    with path.open("a") as f:
+        f.write(line + "\n")
 
 
 def save_checkpoint(path: Path, **state) -> None:
