@@ -31,14 +31,27 @@ noise per classifier, so a second round, written down before it ran: the same th
 val[500:3000] pooled (`--measure --starts 500 --n 2500`; 2,500 pictures, the failed slice
 included, 2,000 never looked at). The decoder ships only if that passes.
 It passed (+0.52); the test split then read -1.0 bundled, -0.5 held out, so it was not
-shipped (training/README.md).
+shipped (training/README.md): the decoder had come closer to clean in MSE by getting smoother
+(defocus -4.4, Gaussian noise -1.3 bundled; contrast +2.4).
+
+Round 3 (a second candidate, `--sharpness 1.0 --out vae_edit_sharp.pt`), written before it ran:
+the same training with the gradient difference term (weight 1.0) added to both pixel losses, so
+that blur costs; the checkpoint is chosen on val[0:500] by MSE + 1.0 x gradient difference (no
+classifier). The shipping rule is round 2's on val[500:3000] (two-family +0.3 over 2.7.0's decoder,
+no family or member -0.2, clean -0.2), with a third family that must not lose more than 0.2
+either: `blur` (every picture Gaussian-blurred, sigma 1.2-2.0: `--families base wider blur`),
+the check round 2 lacked. If it passes, the test split is read once with the bundled classifier
+as the go/no-go (it must not fall below 2.7.0's 63.3); the held-out ResNet-20 is reported, not
+consulted.
 """
 import argparse
 import json
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision.transforms.functional as TF
 
 import cifar
 import distill
@@ -112,18 +125,40 @@ def pixel_loss(out: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(out, clean) + 0.5 * F.l1_loss(out, clean)
 
 
+def gradient_difference(out: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:
+    """Per picture, the mean gap between the magnitudes of the two pictures' horizontal and vertical
+    differences (the gradient difference loss of video prediction). A pixel loss is least for the
+    mean of the plausible pictures, which is a blurred one; this term is least only when the
+    output's edges are as strong as the clean picture's, so it charges for blur."""
+    gaps = [((o.abs() - c.abs()).abs()).mean(dim=(1, 2, 3))
+            for o, c in ((out.diff(dim=3), clean.diff(dim=3)), (out.diff(dim=2), clean.diff(dim=2)))]
+    return gaps[0] + gaps[1]
+
+
+def edit_loss(out: torch.Tensor, clean: torch.Tensor, sharpness: float) -> torch.Tensor:
+    loss = pixel_loss(out, clean)
+    return loss + sharpness * gradient_difference(out, clean).mean() if sharpness else loss
+
+
 @torch.no_grad()
-def validation_mse(edit: RuntimeCmEdit, n: int = 500, start: int = 0, seed: int = 99, batch: int = 250) -> dict:
-    """Pixel MSE to the clean picture of the runtime edits (`mse`, the choice) and, to watch only,
-    of the plain reconstruction the DPM path and the residual rely on."""
+def validation_mse(edit: RuntimeCmEdit, sharpness: float = 0.0, n: int = 500, start: int = 0, seed: int = 99, batch: int = 250) -> dict:
+    """Pixel MSE to the clean picture of the runtime edits (`mse`) and their gradient difference
+    (`gd`), corrupted and clean pooled, and, to watch only, the MSE of the plain reconstruction the
+    DPM path and the residual rely on. The checkpoint is chosen by `choice`: the MSE plus
+    `sharpness` times the gradient difference, the training loss's own balance."""
     se = {"corrupted": 0.0, "clean": 0.0, "recon": 0.0}
+    gd = 0.0
     for clean, corrupted, _ in validation_batches(n, start, seed, batch):
         for condition, inputs in (("corrupted", quantize(corrupted)), ("clean", quantize(clean))):
-            se[condition] += ((edit(inputs) - clean) ** 2).mean(dim=(1, 2, 3)).sum().item()
+            out = edit(inputs)
+            se[condition] += ((out - clean) ** 2).mean(dim=(1, 2, 3)).sum().item()
+            gd += gradient_difference(out, clean).sum().item() / 2
         recon = edit.decode(edit.encode(quantize(clean)) * edit.scale).clamp(0, 1)
         se["recon"] += ((recon - clean) ** 2).mean(dim=(1, 2, 3)).sum().item()
     mse = {k: v / n for k, v in se.items()}
-    return {**{f"mse_{k}": round(v, 6) for k, v in mse.items()}, "mse": round((mse["corrupted"] + mse["clean"]) / 2, 6)}
+    pooled = (mse["corrupted"] + mse["clean"]) / 2
+    return {**{f"mse_{k}": round(v, 6) for k, v in mse.items()}, "mse": round(pooled, 6), "gd": round(gd / n, 6),
+            "choice": round(pooled + sharpness * gd / n, 6)}
 
 
 def train(args) -> None:
@@ -133,8 +168,8 @@ def train(args) -> None:
     corrupt = CorruptionModel(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     opt = torch.optim.Adam(edit.vae.decoder.parameters(), lr=args.lr)
-    best = {"step": 0, **validation_mse(edit)}
-    echo_and_append(LOG, {"step": 0, **best})
+    best = {"step": 0, **validation_mse(edit, args.sharpness)}
+    echo_and_append(LOG, {"decoder": args.out, "sharpness": args.sharpness, **best})
     started = time.time()
     for step in range(1, args.steps + 1):
         clean = flip_and_translate(images[torch.randint(0, len(images), (args.batch,), generator=gen)])
@@ -142,13 +177,14 @@ def train(args) -> None:
         stretched, scaled_cond, latent = edit.latents(quantize(corrupt(clean)), stretch=False)
         out = edit.finish(stretched, scaled_cond, latent)
         recon = edit.decode(edit.encode(clean) * edit.scale)
-        loss = pixel_loss(out, clean) + pixel_loss(recon, clean)
+        loss = edit_loss(out, clean, args.sharpness) + edit_loss(recon, clean, args.sharpness)
         opt.zero_grad()
         loss.backward()
         opt.step()
         if step % args.eval_every == 0 or step == args.steps:
-            record = {"step": step, "loss": round(loss.item(), 6), **validation_mse(edit), "s_per_step": round((time.time() - started) / step, 3)}
-            if record["mse"] < best["mse"]:
+            record = {"decoder": args.out, "step": step, "loss": round(loss.item(), 6), **validation_mse(edit, args.sharpness),
+                      "s_per_step": round((time.time() - started) / step, 3)}
+            if record["choice"] < best["choice"]:
                 best = record
                 save_checkpoint(CHECKPOINTS / args.out, model=edit.vae.state_dict(), config=edit.vae.config,
                                 scale_factor=edit.scale, step=step, validation=record)
@@ -164,14 +200,27 @@ def measure(args) -> None:
     edits = {"2.7.0": RuntimeCmEdit(cm), "edit-decoder": RuntimeCmEdit(cm, args.out)}
     panel = default_panel()
     for start in args.starts:
-        for wider in (False, True):
+        for family in args.families:
             tally = VariantTally(panel)
-            for clean, corrupted, y in validation_batches(args.n, start, 99, 250, wider):
+            for clean, corrupted, y in family_batches(family, args.n, start):
                 for condition, inputs in (("corrupted", quantize(corrupted)), ("clean", quantize(clean))):
                     tally.add(condition, inputs, clean, y, {name: e(inputs) for name, e in edits.items()})
-            record = {"family": "wider" if wider else "base", "slice": f"val[{start}:{start + args.n}]", "candidate": args.out,
-                      **tally.result()}
+            record = {"family": family, "slice": f"val[{start}:{start + args.n}]", "candidate": args.out, **tally.result()}
             echo_and_append(CHECK_LOG, record)
+
+
+def family_batches(family: str, n: int, start: int, batch: int = 250):
+    """Validation pictures through a corruption family: `base` and `wider` as the editor's
+    training, or `blur`: every picture through the strong half of that family's Gaussian blur
+    (sigma 1.2-2.0; Hendrycks' validation blur, none of the 15 test types), which the families'
+    mixtures hold too rarely for a validation check to see what smoothing costs."""
+    if family != "blur":
+        yield from validation_batches(n, start, 99, batch, family == "wider")
+        return
+    rng = np.random.default_rng(99)
+    for clean, _, y in validation_batches(n, start, 99, batch):
+        sigmas = rng.uniform(1.2, 2.0, size=len(clean))
+        yield clean, torch.stack([TF.gaussian_blur(c, kernel_size=9, sigma=float(s)) for c, s in zip(clean, sigmas)]), y
 
 
 def main():
@@ -182,6 +231,8 @@ def main():
     parser.add_argument("--eval-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--out", default="vae_edit.pt")
+    parser.add_argument("--sharpness", type=float, default=0.0, help="weight of the gradient difference term (round 3: 1.0)")
+    parser.add_argument("--families", nargs="*", default=["base", "wider"], choices=["base", "wider", "blur"])
     parser.add_argument("--measure", action="store_true", help="run the shipping rule's panel check on --out")
     parser.add_argument("--starts", type=int, nargs="*", default=[0, 500])
     parser.add_argument("--n", type=int, default=500)
