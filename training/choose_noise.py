@@ -15,14 +15,13 @@ picks the ticket on validation instead:
     /usr/bin/python3 choose_noise.py --editor dpm    # 2.2.0: seed 50, 37 min
 """
 import argparse
-import json
 import time
 
 import torch
 
 import distill
 import teacher
-from common import CHECKPOINTS, ROOT, setup
+from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from editor_common import LatentPairs, edit_quality
 from noise import editor_noises
 from schedule import CM_TIMESTEPS, ddim_sample, lcm_sample
@@ -70,9 +69,7 @@ def main():
         quality = edit_quality(edit, pairs, n=args.n, start=start)
         record = {"editor": args.editor, "checkpoint": checkpoint, "vae": args.vae, "noise": "per-image" if seed is None else seed,
                   "slice": f"val[{start}:{start + args.n}]", **quality, "seconds": round(time.time() - began, 1)}
-        print(json.dumps(record), flush=True)
-        with LOG.open("a") as f:
-            f.write(json.dumps(record) + "\n")
+        echo_and_append(LOG, record)
         return quality["acc_ensemble"]
 
     slice_a = {seed: measure(seed, 0) for seed in [None, *range(args.seeds)]}
@@ -84,9 +81,7 @@ def main():
     summary = {"editor": args.editor, "checkpoint": checkpoint, "vae": args.vae, "chosen_seed": chosen,
                "slice_a": {"chosen": slice_a[chosen], "per_image": per_image_a, "top_of_a": finalists[0]},
                "slice_b": {"chosen": slice_b[chosen], "per_image": per_image_b, "top_of_a": slice_b[finalists[0]]}}
-    print(json.dumps(summary), flush=True)
-    with LOG.open("a") as f:
-        f.write(json.dumps(summary) + "\n")
+    echo_and_append(LOG, summary)
 
 
 if __name__ == "__main__":

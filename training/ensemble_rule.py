@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 import cifar
 import distill
-from common import CHECKPOINTS, ROOT, setup, to_float
+from common import CHECKPOINTS, ROOT, echo_and_append, setup, to_float
 from corruption_model import CorruptionModel
 from editor_common import LatentPairs
 from gate import ARCHITECTURES
@@ -172,9 +172,7 @@ def main():
     if args.compare:
         other = torch.tensor([float(v) for v in args.compare.split(",")])
         record["compare"] = {"weights": args.compare, "report": accuracies(held, other, threshold)}
-    print(json.dumps(record), flush=True)
-    with (ROOT / "logs" / "ensemble_rule.jsonl").open("a") as f:
-        f.write(json.dumps(record) + "\n")
+    echo_and_append(ROOT / "logs" / "ensemble_rule.jsonl", record)
     if args.no_write:
         return
     for manifest in [repo / "models" / "cifar10" / "manifest.json", *sorted((repo / "models" / "zoo").glob("*/manifest.json"))]:

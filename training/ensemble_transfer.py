@@ -15,7 +15,7 @@ import json
 import torch
 
 import ensemble_rule
-from common import CHECKPOINTS, ROOT, setup
+from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from panel import default_panel
 
 SUBSETS = {
@@ -59,18 +59,17 @@ def main():
     fitting = ensemble_rule.collect(args.n, 0, args.seed, manifest["guidanceScale"], manifest["noiseSeed"], panel)
     held = ensemble_rule.collect(args.n, args.n, args.seed + 1, manifest["guidanceScale"], manifest["noiseSeed"], panel)
     gate_threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
-    with (ROOT / "logs" / "ensemble_transfer.jsonl").open("a") as log:
-        for gate, threshold in [("off", float("-inf")), ("auto", gate_threshold)]:
-            for subset, feature_names in SUBSETS.items():
-                columns = [ensemble_rule.FEATURES.index(f) for f in feature_names]
-                for fit_on in range(len(names)):
-                    a = ensemble_rule.fit(member_rows(fitting, fit_on, len(names)), threshold, columns=columns)
-                    for eval_on in range(len(names)):
-                        record = {"gate": gate, "subset": subset, "features": feature_names, "weights": [round(float(v), 3) for v in a],
-                                  "fit_on": names[fit_on], "eval_on": names[eval_on],
-                                  **accuracy(member_rows(held, eval_on, len(names)), columns, a, threshold)}
-                        print(json.dumps(record), flush=True)
-                        log.write(json.dumps(record) + "\n")
+    log = ROOT / "logs" / "ensemble_transfer.jsonl"
+    for gate, threshold in [("off", float("-inf")), ("auto", gate_threshold)]:
+        for subset, feature_names in SUBSETS.items():
+            columns = [ensemble_rule.FEATURES.index(f) for f in feature_names]
+            for fit_on in range(len(names)):
+                a = ensemble_rule.fit(member_rows(fitting, fit_on, len(names)), threshold, columns=columns)
+                for eval_on in range(len(names)):
+                    record = {"gate": gate, "subset": subset, "features": feature_names, "weights": [round(float(v), 3) for v in a],
+                              "fit_on": names[fit_on], "eval_on": names[eval_on],
+                              **accuracy(member_rows(held, eval_on, len(names)), columns, a, threshold)}
+                    echo_and_append(log, record)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,11 @@ Variants per line: `ens1` source + the first edit (what ships), `ens_all` source
 `ens_mean` source + the mean of the edits (the source keeps half the weight), `edits` the edits alone.
 """
 import argparse
-import json
 
 import torch
 
 import distill
-from common import CHECKPOINTS, ROOT, setup
+from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from editor_common import LatentPairs, validation_batches
 from noise import editor_noises
 from panel import default_panel
@@ -63,9 +62,7 @@ def main():
         for start in args.starts:
             record = {"checkpoint": args.checkpoint, "guidance": args.guidance, "seeds": seeds, "slice": f"val[{start}:{start + args.n}]",
                       **measure(sample, pairs, seeds, start, args.n)}
-            print(json.dumps(record), flush=True)
-            with LOG.open("a") as f:
-                f.write(json.dumps(record) + "\n")
+            echo_and_append(LOG, record)
 
 
 if __name__ == "__main__":

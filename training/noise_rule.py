@@ -19,7 +19,7 @@ import json
 import torch
 
 import cifar
-from common import CHECKPOINTS, ROOT, setup, to_float
+from common import CHECKPOINTS, ROOT, echo_and_append, setup, to_float
 from ensemble_rule import FEATURES, collect, features
 from image_noise import noise_level
 from panel import default_panel
@@ -79,9 +79,7 @@ def main():
     record = {"noise_threshold": round(noise_threshold, 5), "clean_rate": CLEAN_RATE, "gate_threshold": gate_threshold,
               "slice": f"val[{args.n}:{2 * args.n}]", "seed": args.seed, "panel": [m.name for m in panel],
               **accuracies(data, gate_threshold, noise_threshold, rule, [m.name for m in panel])}
-    print(json.dumps(record), flush=True)
-    with (ROOT / "logs" / "noise_rule.jsonl").open("a") as f:
-        f.write(json.dumps(record) + "\n")
+    echo_and_append(ROOT / "logs" / "noise_rule.jsonl", record)
 
 
 if __name__ == "__main__":

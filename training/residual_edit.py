@@ -25,13 +25,12 @@ gains at least 0.5 points over the plain edit, no member loses more than 0.3 the
 ensemble loses no more than 0.2. (Written down once val[0:500] had been read and before
 val[500:1000] had: the first wording said only "alpha".)
 """
-import json
 
 import torch
 
 import distill
 from bundle_manifests import set_cm_entry
-from common import CHECKPOINTS, ROOT, setup
+from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from editor_common import LatentPairs, validation_batches
 from detail_residual import detail_residual
 from noise import editor_noises
@@ -83,9 +82,7 @@ def main():
     for start in args.starts:
         record = {"checkpoint": args.checkpoint, "guidance": args.guidance, "seed": args.seed, "noise_threshold": round(noise_threshold, 4),
                   "slice": f"val[{start}:{start + args.n}]", **measure(sample, pairs, args.seed, start, args.n, noise_threshold)}
-        print(json.dumps(record), flush=True)
-        with LOG.open("a") as f:
-            f.write(json.dumps(record) + "\n")
+        echo_and_append(LOG, record)
 
 
 if __name__ == "__main__":

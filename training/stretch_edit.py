@@ -37,13 +37,12 @@ on both slices, its two-family panel corrupted ensemble and its clean ensemble a
 
     /usr/bin/python3 stretch_edit.py --variants stretch-below-0.6 stretch-below-0.6-not-noisy
 """
-import json
 
 import torch
 
 import distill
 from bundle_manifests import set_cm_entry
-from common import CHECKPOINTS, ROOT, setup
+from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from contrast_stretch import stretch_contrast
 from editor_common import LatentPairs, validation_batches
 from noise import editor_noises
@@ -110,9 +109,7 @@ def main():
             record = {"checkpoint": args.checkpoint, "guidance": args.guidance, "seed": args.seed, "variants": args.variants,
                       "family": "wider" if wider else "base", "slice": f"val[{start}:{start + args.n}]",
                       **measure(sample, pairs, args.seed, start, args.n, wider, noise_threshold, args.variants)}
-            print(json.dumps(record), flush=True)
-            with LOG.open("a") as f:
-                f.write(json.dumps(record) + "\n")
+            echo_and_append(LOG, record)
 
 
 if __name__ == "__main__":
