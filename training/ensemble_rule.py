@@ -36,7 +36,7 @@ import distill
 from common import CHECKPOINTS, ROOT, echo_and_append, setup, to_float
 from corruption_model import CorruptionModel
 from editor_common import LatentPairs
-from gate import ARCHITECTURES
+from gate import load_trained as load_gate
 from image_noise import noise_level
 from noise import editor_noises
 from panel import PanelMember, default_panel
@@ -68,10 +68,7 @@ def collect(n: int, start: int, seed: int, guidance: float, noise_seed: int, pan
     rng = np.random.default_rng(seed)
     pairs = LatentPairs("val", seed=seed)
     cm = distill.load_trained(CHECKPOINTS / "cm_unet.pt")
-    state = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")
-    gate = ARCHITECTURES[state["arch"]][0]()
-    gate.load_state_dict(state["state_dict"])
-    gate.eval()
+    gate, _ = load_gate()
     sample = lambda cond, noises: lcm_sample(cm, cond, noises, guidance=guidance)
     latent_shape = tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:])
     out = {"p_source": [[] for _ in panel], "p_edited": [[] for _ in panel], "score": [], "noise": [], "corrupted": []}

@@ -307,6 +307,14 @@ def train_statistics(args, data: dict, log: RunLog) -> StatisticsGate:
 ARCHITECTURES = {"statistics": (StatisticsGate, train_statistics), "cnn": (CorruptionGate, train_cnn)}
 
 
+def load_trained(name: str = "gate.pt") -> tuple[nn.Module, float]:
+    """A trained gate from checkpoints/ (in eval mode) and its threshold."""
+    state = torch.load(CHECKPOINTS / name, map_location="cpu")
+    model = ARCHITECTURES[state["arch"]][0]()
+    model.load_state_dict(state["state_dict"])
+    return model.eval(), state["threshold"]
+
+
 def train(args, log: RunLog) -> nn.Module:
     train_images, _ = cifar.load_split("train")
     val_images, _ = cifar.load_split("val")
@@ -382,12 +390,12 @@ def main():
     args = parser.parse_args()
     setup(args.seed, 2)
     bundles = args.bundle or [str(repo / "models" / "cifar10")]
-    links = args.link if args.link is not None else [str(p) for p in sorted((repo / "models" / "zoo").glob("*")) if (p / "manifest.json").exists()]
+    # The zoo bundles borrow the shipped bundle's gate; a gate exported into another folder (a
+    # scratch candidate) leaves them alone unless --link names them.
+    zoo_bundles = [str(p) for p in sorted((repo / "models" / "zoo").glob("*")) if (p / "manifest.json").exists()]
+    links = args.link if args.link is not None else ([] if args.bundle else zoo_bundles)
     if args.export_only:
-        state = torch.load(CHECKPOINTS / args.out, map_location="cpu")
-        model = ARCHITECTURES[state["arch"]][0]()
-        model.load_state_dict(state["state_dict"])
-        threshold = state["threshold"]
+        model, threshold = load_trained(args.out)
     else:
         log = RunLog(args.name)
         model = train(args, log)
