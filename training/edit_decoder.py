@@ -234,7 +234,7 @@ def main():
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--out", default="vae_edit.pt")
     parser.add_argument("--sharpness", type=float, default=0.0, help="weight of the gradient difference term (round 3: 1.0)")
-    parser.add_argument("--families", nargs="*", default=["base", "wider"], choices=["base", "wider", "blur"])
+    parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"], choices=["base", "wider", "blur"])
     parser.add_argument("--measure", action="store_true", help="run the shipping rule's panel check on --out")
     parser.add_argument("--starts", type=int, nargs="*", default=[0, 500])
     parser.add_argument("--n", type=int, default=500)
