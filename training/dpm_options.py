@@ -1,0 +1,82 @@
+"""Issue 14, on validation: should the DPM-20 teacher get the CM student's input options?
+
+The bundle's CM entry runs with a contrast stretch of the input and a detail residual on the
+output (stretch_edit.py, residual_edit.py chose them for the CM on validation); the DPM entry runs
+with neither, so `--editor dpm` and `--editor cm` compare unequal pipelines. On the test split,
+once (bench/eval-dpm-s5-with-cm-options.txt), DPM-20 with both read 62.7 against 58.9 without,
+but a test-split number may not choose a bundle option. This script makes that choice on
+validation: the selection panel's (bundled + VGG; never the held-out classifier) sum ensemble
+with DPM-20 as the runtime runs it (pinned noise seed, guidance schedule), plain and with the CM
+entry's `contrastStretch` and `detailResidual` values unchanged, on val[500:3000] through the
+`base`, `wider` and `blur` families (edit_decoder.family_batches) and clean.
+
+The rule for shipping, written before the run: the options go into the DPM entry if the mean over
+the three families of the panel's corrupted ensemble gains >= 0.3 points, no family loses more
+than 0.2, no panel member loses more than 0.2 on that mean, and the clean ensemble loses no more
+than 0.2.
+
+    /usr/bin/python3 dpm_options.py          # logs/dpm_options.jsonl
+"""
+import argparse
+import json
+
+import torch
+
+from choose_noise import editor_sampler
+from common import ROOT, echo_and_append, setup
+from edit_decoder import family_batches
+from editor_common import LatentPairs
+from noise import editor_noises
+from panel import default_panel
+from runtime_edit import quantize, runtime_edit
+from variant_tally import VariantTally
+
+LOG = ROOT / "logs" / "dpm_options.jsonl"
+
+
+def verdict(records: list[dict], members: list[str]) -> dict:
+    """The rule above, from one record per family (the first also holds the clean pictures)."""
+    def gain(values: dict, condition: str) -> float:
+        return 100 * (values[f"{condition}/options/ensemble"] - values[f"{condition}/plain/ensemble"])
+
+    families = {r["family"]: gain(r["panel"], "corrupted") for r in records}
+    per_member = {m: sum(gain(r["per_member"][m], "corrupted") for r in records) / len(records) for m in members}
+    mean = sum(families.values()) / len(families)
+    clean = gain(records[0]["panel"], "clean")
+    passed = mean >= 0.3 and min(families.values()) >= -0.2 and min(per_member.values()) >= -0.2 and clean >= -0.2
+    return {"mean_gain": round(mean, 2), "family_gains": {k: round(v, 2) for k, v in families.items()},
+            "member_gains": {k: round(v, 2) for k, v in per_member.items()}, "clean_gain": round(clean, 2), "passed": passed}
+
+
+@torch.no_grad()
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"])
+    parser.add_argument("--start", type=int, default=500)
+    parser.add_argument("--n", type=int, default=2500)
+    args = parser.parse_args()
+    setup(0, 2)
+    editors = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())["editors"]
+    dpm, cm = editors["dpm"], editors["cm"]
+    pairs = LatentPairs("val", seed=0)
+    count, sample = editor_sampler("dpm", "dpm_unet.pt", 0.0)
+    noises = editor_noises(dpm["noiseSeed"], count, tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:]))
+    variants = {"plain": lambda x: runtime_edit(sample, pairs, x, noises),
+                "options": lambda x: runtime_edit(sample, pairs, x, noises, cm["contrastStretch"], cm["detailResidual"])}
+    panel = default_panel()
+    records = []
+    for i, family in enumerate(args.families):
+        tally = VariantTally(panel)
+        for clean, corrupted, labels in family_batches(family, args.n, args.start):
+            # The clean pictures are the same in every family: measured once, with the first.
+            conditions = [("corrupted", quantize(corrupted))] + ([("clean", quantize(clean))] if i == 0 else [])
+            for condition, inputs in conditions:
+                tally.add(condition, inputs, clean, labels, {name: edit(inputs) for name, edit in variants.items()})
+        record = {"family": family, "slice": f"val[{args.start}:{args.start + args.n}]", **tally.result()}
+        echo_and_append(LOG, record)
+        records.append(record)
+    echo_and_append(LOG, {"verdict": verdict(records, [m.name for m in panel]), "slice": records[0]["slice"]})
+
+
+if __name__ == "__main__":
+    main()
