@@ -16,12 +16,17 @@ than 0.2, no panel member loses more than 0.2 on that mean, and the clean ensemb
 than 0.2.
 
     /usr/bin/python3 dpm_options.py          # logs/dpm_options.jsonl
+    /usr/bin/python3 dpm_options.py --write  # copies the CM entry's two options into every bundle's DPM entry
+
+It passed (val[500:3000]): +1.11 on the three-family mean (base +0.28, wider +0.64, blur +2.42),
+bundled +1.13, VGG +1.09, clean +0.42; written into the bundles in 2.8.0.
 """
 import argparse
 import json
 
 import torch
 
+from bundle_manifests import set_editor_entry
 from choose_noise import editor_sampler
 from common import ROOT, echo_and_append, setup
 from edit_decoder import family_batches
@@ -54,10 +59,15 @@ def main():
     parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"])
     parser.add_argument("--start", type=int, default=500)
     parser.add_argument("--n", type=int, default=2500)
+    parser.add_argument("--write", action="store_true", help="write the CM's options into the bundles' DPM entries and stop")
     args = parser.parse_args()
     setup(0, 2)
     editors = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())["editors"]
     dpm, cm = editors["dpm"], editors["cm"]
+    if args.write:
+        for key in ("contrastStretch", "detailResidual"):
+            set_editor_entry("dpm", key, cm[key])
+        return
     pairs = LatentPairs("val", seed=0)
     count, sample = editor_sampler("dpm", "dpm_unet.pt", 0.0)
     noises = editor_noises(dpm["noiseSeed"], count, tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:]))

@@ -29,7 +29,7 @@ val[500:1000] had: the first wording said only "alpha".)
 import torch
 
 import distill
-from bundle_manifests import set_cm_entry
+from bundle_manifests import set_editor_entry
 from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from editor_common import LatentPairs, validation_batches
 from detail_residual import detail_residual
@@ -65,7 +65,7 @@ def measure(sample, pairs: LatentPairs, seed: int, start: int, n: int, noise_thr
 
 def write_residual(alpha: float, noise_threshold: float) -> None:
     """The shipped variant (alpha, plain edit on noisy inputs) into every bundle's CM editor."""
-    set_cm_entry("detailResidual", {"alpha": alpha, "noiseThreshold": round(noise_threshold, 5)})
+    set_editor_entry("cm", "detailResidual", {"alpha": alpha, "noiseThreshold": round(noise_threshold, 5)})
 
 
 def main():

@@ -41,7 +41,7 @@ on both slices, its two-family panel corrupted ensemble and its clean ensemble a
 import torch
 
 import distill
-from bundle_manifests import set_cm_entry
+from bundle_manifests import set_editor_entry
 from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from contrast_stretch import stretch_contrast
 from editor_common import LatentPairs, validation_batches
@@ -100,7 +100,7 @@ def main():
     setup(0, 2)
     noise_threshold = threshold_from_clean(2000)
     if args.write:
-        set_cm_entry("contrastStretch", as_manifest_entry(VARIANTS[args.write], noise_threshold))
+        set_editor_entry("cm", "contrastStretch", as_manifest_entry(VARIANTS[args.write], noise_threshold))
     pairs = LatentPairs("train", seed=0, vae="vae.pt")
     model = distill.load_trained(CHECKPOINTS / args.checkpoint)
     sample = lambda cond, noises: lcm_sample(model, cond, noises, guidance=args.guidance)
