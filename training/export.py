@@ -65,7 +65,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "models" / "cifar10"))
     parser.add_argument("--skip-editors", action="store_true", help="classifier and VAE only")
-    parser.add_argument("--version", default="2.5.0", help="bundle version written to the manifest")
+    parser.add_argument("--version", help="bundle version written to the manifest (default: the version already there)")
     # Weights under training/checkpoints: the defaults are the shipped ones; others export a candidate.
     parser.add_argument("--classifier", default="classifier.pt")
     parser.add_argument("--vae", default="vae.pt")
@@ -123,7 +123,7 @@ def main():
     keep_runtime_options(editors, previous)
     manifest = {
         "name": "cifar10-decorruptor",
-        "version": args.version,
+        "version": args.version or previous.get("version", "0.1.0"),
         "labels": cifar.class_names(),
         "classifier": {"file": "classifier.onnx", "inputSize": {"width": 32, "height": 32},
                        "normalization": {"mean": classifier_mod.MEAN, "std": classifier_mod.STD}, "resize": "area"},
