@@ -8,7 +8,7 @@ but a test-split number may not choose a bundle option. This script makes that c
 validation: the selection panel's (bundled + VGG; never the held-out classifier) sum ensemble
 with DPM-20 as the runtime runs it (pinned noise seed, guidance schedule), plain and with the CM
 entry's `contrastStretch` and `detailResidual` values unchanged, on val[500:3000] through the
-`base`, `wider` and `blur` families (edit_decoder.family_batches) and clean.
+`base`, `wider` and `blur` families (editor_common.family_batches) and clean.
 
 The rule for shipping, written before the run: the options go into the DPM entry if the mean over
 the three families of the panel's corrupted ensemble gains >= 0.3 points, no family loses more
@@ -29,12 +29,11 @@ import torch
 from bundle_manifests import set_editor_entry
 from choose_noise import editor_sampler
 from common import ROOT, echo_and_append, setup
-from edit_decoder import family_batches
 from editor_common import LatentPairs
 from noise import editor_noises
 from panel import default_panel
-from runtime_edit import quantize, runtime_edit
-from variant_tally import VariantTally
+from runtime_edit import runtime_edit
+from variant_tally import tally_families
 
 LOG = ROOT / "logs" / "dpm_options.jsonl"
 
@@ -74,17 +73,7 @@ def main():
     variants = {"plain": lambda x: runtime_edit(sample, pairs, x, noises),
                 "options": lambda x: runtime_edit(sample, pairs, x, noises, cm["contrastStretch"], cm["detailResidual"])}
     panel = default_panel()
-    records = []
-    for i, family in enumerate(args.families):
-        tally = VariantTally(panel)
-        for clean, corrupted, labels in family_batches(family, args.n, args.start):
-            # The clean pictures are the same in every family: measured once, with the first.
-            conditions = [("corrupted", quantize(corrupted))] + ([("clean", quantize(clean))] if i == 0 else [])
-            for condition, inputs in conditions:
-                tally.add(condition, inputs, clean, labels, {name: edit(inputs) for name, edit in variants.items()})
-        record = {"family": family, "slice": f"val[{args.start}:{args.start + args.n}]", **tally.result()}
-        echo_and_append(LOG, record)
-        records.append(record)
+    records = tally_families(panel, variants, args.families, args.n, args.start, LOG)
     echo_and_append(LOG, {"verdict": verdict(records, [m.name for m in panel]), "slice": records[0]["slice"]})
 
 

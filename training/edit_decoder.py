@@ -50,10 +50,8 @@ import argparse
 import json
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision.transforms.functional as TF
 
 import cifar
 import distill
@@ -67,7 +65,7 @@ from noise import editor_noises
 from panel import default_panel
 from runtime_edit import quantize
 from schedule import lcm_sample
-from variant_tally import VariantTally
+from variant_tally import tally_families
 
 LOG = ROOT / "logs" / "edit_decoder.jsonl"
 CHECK_LOG = ROOT / "logs" / "edit_decoder_check.jsonl"
@@ -196,33 +194,12 @@ def train(args) -> None:
 
 @torch.no_grad()
 def measure(args) -> None:
-    """The shipping rule's check: the panel on both families, 2.7.0's decoder against the candidate."""
+    """The shipping rule's check: the panel on each family, 2.7.0's decoder against the candidate."""
     setup(0, 2)
     cm = bundle_cm_entry()
     edits = {"2.7.0": RuntimeCmEdit(cm), "edit-decoder": RuntimeCmEdit(cm, args.out)}
-    panel = default_panel()
     for start in args.starts:
-        for family in args.families:
-            tally = VariantTally(panel)
-            for clean, corrupted, y in family_batches(family, args.n, start):
-                for condition, inputs in (("corrupted", quantize(corrupted)), ("clean", quantize(clean))):
-                    tally.add(condition, inputs, clean, y, {name: e(inputs) for name, e in edits.items()})
-            record = {"family": family, "slice": f"val[{start}:{start + args.n}]", "candidate": args.out, **tally.result()}
-            echo_and_append(CHECK_LOG, record)
-
-
-def family_batches(family: str, n: int, start: int, batch: int = 250):
-    """Validation pictures through a corruption family: `base` and `wider` as the editor's
-    training, or `blur`: every picture through the strong half of that family's Gaussian blur
-    (sigma 1.2-2.0; Hendrycks' validation blur, none of the 15 test types), which the families'
-    mixtures hold too rarely for a validation check to see what smoothing costs."""
-    if family != "blur":
-        yield from validation_batches(n, start, 99, batch, family == "wider")
-        return
-    rng = np.random.default_rng(99)
-    for clean, _, y in validation_batches(n, start, 99, batch):
-        sigmas = rng.uniform(1.2, 2.0, size=len(clean))
-        yield clean, torch.stack([TF.gaussian_blur(c, kernel_size=9, sigma=float(s)) for c, s in zip(clean, sigmas)]), y
+        tally_families(default_panel(), edits, args.families, args.n, start, CHECK_LOG, candidate=args.out)
 
 
 def main():

@@ -10,7 +10,7 @@ the shipped decoder).
 For each gate: the selection panel's (bundled + VGG; never the held-out classifier) accuracy with
 the gate on (the source's label below the gate's own threshold, the sum ensemble above it) and the
 share of pictures edited, on val[500:3000] through three corruption families: `base` and `wider`
-(the editor's) and `blur` (strong Gaussian blur, edit_decoder.family_batches), and on the same
+(the editor's) and `blur` (strong Gaussian blur, editor_common.family_batches), and on the same
 pictures clean. Each gate's threshold is its own (4% of its clean validation pictures, gate.py).
 
 The rule for shipping a candidate, written before the run: the mean over the three families of the
@@ -28,7 +28,8 @@ import argparse
 import torch
 
 from common import ROOT, echo_and_append, setup
-from edit_decoder import RuntimeCmEdit, bundle_cm_entry, family_batches
+from edit_decoder import RuntimeCmEdit, bundle_cm_entry
+from editor_common import family_batches
 from gate import load_trained as load_gate
 from panel import default_panel
 from runtime_edit import quantize

@@ -5,7 +5,10 @@ import argparse
 
 import torch
 
+from common import echo_and_append
+from editor_common import family_batches
 from panel import PanelMember
+from runtime_edit import quantize
 
 
 class VariantTally:
@@ -42,6 +45,24 @@ class VariantTally:
             "per_member": {name: {k: round(v / self.share(k), 4) for k, v in c.items()} for name, c in self.correct.items()},
             "mse": {k: round(v / self.share(k), 5) for k, v in self.mse.items()},
         }
+
+
+@torch.no_grad()
+def tally_families(panel: list[PanelMember], variants: dict, families: list[str], n: int, start: int, log, **fields) -> list[dict]:
+    """Each variant (name -> edit of 8-bit pictures) on val[start, start + n) through each corruption
+    family (editor_common.family_batches), one record per family appended to `log` (with `fields`).
+    The clean pictures are the same in every family, so they are measured once, with the first."""
+    records = []
+    for i, family in enumerate(families):
+        tally = VariantTally(panel)
+        for clean, corrupted, labels in family_batches(family, n, start):
+            conditions = [("corrupted", quantize(corrupted))] + ([("clean", quantize(clean))] if i == 0 else [])
+            for condition, inputs in conditions:
+                tally.add(condition, inputs, clean, labels, {name: edit(inputs) for name, edit in variants.items()})
+        record = {"family": family, "slice": f"val[{start}:{start + n}]", **fields, **tally.result()}
+        echo_and_append(log, record)
+        records.append(record)
+    return records
 
 
 def lever_parser() -> argparse.ArgumentParser:
