@@ -261,3 +261,41 @@ describe('InferenceEngine keeps the main thread responsive', () => {
     });
   });
 });
+
+/** A low-contrast picture (luma span about 0.08), which a contrast stretch applies to. */
+function flatFrame(streamId: string): Frame {
+  const f = frame(streamId, 32, 32);
+  for (let i = 0; i < f.data.length; i++) f.data[i] = 110 + Math.round(f.data[i] / 12);
+  return f;
+}
+
+describe("InferenceEngine: an editor entry's input options", () => {
+  for (const editor of ['cm', 'dpm'] as const) {
+    it(`${editor}: detailResidual and contrastStretch change the edit, and only where they apply`, async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), `engine-options-${editor}-`));
+      try {
+        await cp(BUNDLE, dir, { recursive: true });
+        const edit = async (options: Record<string, unknown>) => {
+          await editManifest(dir, (manifest) => {
+            const entry = manifest.editors[editor];
+            delete entry.detailResidual;
+            delete entry.contrastStretch;
+            Object.assign(entry, options);
+          });
+          return withEngine({ bundleDir: dir, editor, editorNoise: 'per-stream', noiseSeed: 1 }, async (engine) => {
+            const [result] = await engine.infer([flatFrame('s')]);
+            return result.editedImage!.data;
+          });
+        };
+        const plain = await edit({});
+        assert.deepEqual(await edit({ detailResidual: { alpha: 0, noiseThreshold: 1 } }), plain, 'alpha 0 adds nothing');
+        assert.notDeepEqual(await edit({ detailResidual: { alpha: 1, noiseThreshold: 1 } }), plain, 'alpha 1 adds what the VAE loses');
+        const stretch = { percentile: 0.01, maxGain: 8 };
+        assert.deepEqual(await edit({ contrastStretch: { ...stretch, maxSpan: 0.01 } }), plain, 'a span above maxSpan is left alone');
+        assert.notDeepEqual(await edit({ contrastStretch: { ...stretch, maxSpan: 0.6 } }), plain, 'a flat frame is stretched');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
