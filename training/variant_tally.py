@@ -1,6 +1,7 @@
 """Tallies, for named variants of an edit, the selection panel's accuracy (source, edited and the
 sum ensemble) and the pixel MSE to the clean picture, per condition (corrupted, clean): the
-bookkeeping residual_edit.py and stretch_edit.py share, with their common arguments."""
+bookkeeping residual_edit.py and stretch_edit.py share, with their common arguments, and
+(tally_families) the per-family check of edit_decoder.py, dpm_options.py and guidance_with_options.py."""
 import argparse
 
 import torch
