@@ -21,43 +21,29 @@ than 0.2.
 It passed (val[500:3000]): +1.11 on the three-family mean (base +0.28, wider +0.64, blur +2.42),
 bundled +1.13, VGG +1.09, clean +0.42; written into the bundles in 2.8.0.
 """
-import argparse
 import json
 
 import torch
 
 from bundle_manifests import set_editor_entry
 from choose_noise import editor_sampler
-from common import ROOT, echo_and_append, setup
+from common import ROOT, setup
 from editor_common import LatentPairs
 from noise import editor_noises
-from panel import default_panel
 from runtime_edit import runtime_edit
-from variant_tally import tally_families
+from variant_tally import check_families, families_parser, gains_over
 
 LOG = ROOT / "logs" / "dpm_options.jsonl"
 
 
 def verdict(records: list[dict], members: list[str]) -> dict:
-    """The rule above, from one record per family (the first also holds the clean pictures)."""
-    def gain(values: dict, condition: str) -> float:
-        return 100 * (values[f"{condition}/options/ensemble"] - values[f"{condition}/plain/ensemble"])
-
-    families = {r["family"]: gain(r["panel"], "corrupted") for r in records}
-    per_member = {m: sum(gain(r["per_member"][m], "corrupted") for r in records) / len(records) for m in members}
-    mean = sum(families.values()) / len(families)
-    clean = gain(records[0]["panel"], "clean")
-    passed = mean >= 0.3 and min(families.values()) >= -0.2 and min(per_member.values()) >= -0.2 and clean >= -0.2
-    return {"mean_gain": round(mean, 2), "family_gains": {k: round(v, 2) for k, v in families.items()},
-            "member_gains": {k: round(v, 2) for k, v in per_member.items()}, "clean_gain": round(clean, 2), "passed": passed}
+    """The rule above (variant_tally.gains_over's), the options against the plain DPM."""
+    return gains_over(records, "plain", "options", members)
 
 
 @torch.no_grad()
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"])
-    parser.add_argument("--start", type=int, default=500)
-    parser.add_argument("--n", type=int, default=2500)
+    parser = families_parser()
     parser.add_argument("--write", action="store_true", help="write the CM's options into the bundles' DPM entries and stop")
     args = parser.parse_args()
     setup(0, 2)
@@ -72,9 +58,7 @@ def main():
     noises = editor_noises(dpm["noiseSeed"], count, tuple(pairs.encode(torch.zeros(1, 3, 32, 32)).shape[1:]))
     variants = {"plain": lambda x: runtime_edit(sample, pairs, x, noises),
                 "options": lambda x: runtime_edit(sample, pairs, x, noises, cm["contrastStretch"], cm["detailResidual"])}
-    panel = default_panel()
-    records = tally_families(panel, variants, args.families, args.n, args.start, LOG)
-    echo_and_append(LOG, {"verdict": verdict(records, [m.name for m in panel]), "slice": records[0]["slice"]})
+    check_families(variants, args, LOG, verdict)
 
 
 if __name__ == "__main__":

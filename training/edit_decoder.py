@@ -64,7 +64,7 @@ from editor_common import validation_batches
 from noise import editor_noises
 from panel import default_panel
 from runtime_edit import quantize
-from schedule import lcm_sample
+from schedule import lcm_sample, lcm_timesteps
 from variant_tally import tally_families
 
 LOG = ROOT / "logs" / "edit_decoder.jsonl"
@@ -80,7 +80,7 @@ def bundle_cm_entry() -> dict:
 class RuntimeCmEdit:
     """The runtime's CM edit with a decoder of one's choice (gradients flow into the decoder only)."""
 
-    def __init__(self, cm: dict, vae_name: str = "vae.pt"):
+    def __init__(self, cm: dict, vae_name: str = "vae.pt", steps: int | None = None):
         self.vae, self.scale = vae_mod.load_trained(CHECKPOINTS / vae_name)
         for p in self.vae.encoder.parameters():
             p.requires_grad_(False)
@@ -91,7 +91,9 @@ class RuntimeCmEdit:
         self.stretch = cm["contrastStretch"]
         self.residual = cm["detailResidual"]
         shape = tuple(self.encode(torch.zeros(1, 3, 32, 32)).shape[1:])
-        self.noises = editor_noises(cm["noiseSeed"], 4, shape)
+        # The runtime's step count and schedule (other counts on the LCM schedule, as `--steps`).
+        self.timesteps = lcm_timesteps(steps or cm["steps"], cm["originalSteps"])
+        self.noises = editor_noises(cm["noiseSeed"], len(self.timesteps), shape)
 
     @torch.no_grad()
     def encode(self, images01: torch.Tensor) -> torch.Tensor:
@@ -106,7 +108,7 @@ class RuntimeCmEdit:
         s = self.stretch
         stretched = quantize(stretch_contrast(inputs, s["percentile"], s["maxGain"], s["maxSpan"], s.get("noiseThreshold"))) if stretch else inputs
         cond = self.encode(stretched)
-        edit = lcm_sample(self.student, cond, [z.expand_as(cond) for z in self.noises], guidance=self.guidance)
+        edit = lcm_sample(self.student, cond, [z.expand_as(cond) for z in self.noises], self.timesteps, guidance=self.guidance)
         return stretched, cond * self.scale, edit
 
     def finish(self, stretched: torch.Tensor, scaled_cond: torch.Tensor, edit: torch.Tensor) -> torch.Tensor:

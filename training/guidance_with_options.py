@@ -14,55 +14,32 @@ classifier as the go/no-go (not below 2.8.0's 63.3); the held-out classifier is 
 
     /usr/bin/python3 guidance_with_options.py     # logs/guidance_with_options.jsonl
 """
-import argparse
-
 import torch
 
-from common import ROOT, echo_and_append, setup
+from common import ROOT, setup
 from edit_decoder import RuntimeCmEdit, bundle_cm_entry
-from panel import default_panel
-from variant_tally import tally_families
+from variant_tally import check_families, families_parser, gains_over
 
 LOG = ROOT / "logs" / "guidance_with_options.jsonl"
 SHIPPED = 1.5
 
 
 def verdict(records: list[dict], scales: list[float], members: list[str]) -> dict:
-    def gain(values: dict, condition: str, scale: float) -> float:
-        return 100 * (values[f"{condition}/{scale}/ensemble"] - values[f"{condition}/{SHIPPED}/ensemble"])
-
-    candidates = {}
-    for scale in scales:
-        if scale == SHIPPED:
-            continue
-        families = {r["family"]: gain(r["panel"], "corrupted", scale) for r in records}
-        per_member = {m: sum(gain(r["per_member"][m], "corrupted", scale) for r in records) / len(records) for m in members}
-        candidates[scale] = {"mean_gain": round(sum(families.values()) / len(families), 2),
-                             "family_gains": {k: round(v, 2) for k, v in families.items()},
-                             "member_gains": {k: round(v, 2) for k, v in per_member.items()},
-                             "clean_gain": round(gain(records[0]["panel"], "clean", scale), 2)}
+    """The rule above (variant_tally.gains_over's) for the scale with the best mean."""
+    candidates = {str(s): gains_over(records, str(SHIPPED), str(s), members) for s in scales if s != SHIPPED}
     best = max(candidates, key=lambda s: candidates[s]["mean_gain"])
-    c = candidates[best]
-    passed = (c["mean_gain"] >= 0.3 and min(c["family_gains"].values()) >= -0.2
-              and min(c["member_gains"].values()) >= -0.2 and c["clean_gain"] >= -0.2)
-    return {"best": best, "passed": passed, "candidates": {str(k): v for k, v in candidates.items()}}
+    return {"best": float(best), "passed": candidates[best]["passed"], "candidates": candidates}
 
 
 @torch.no_grad()
 def main():
-    parser = argparse.ArgumentParser()
+    parser = families_parser()
     parser.add_argument("--scales", type=float, nargs="+", default=[1.25, 1.5, 1.75, 2.0])
-    parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"])
-    parser.add_argument("--start", type=int, default=500)
-    parser.add_argument("--n", type=int, default=2500)
     args = parser.parse_args()
     setup(0, 2)
     cm = bundle_cm_entry()
-    edits = {scale: RuntimeCmEdit({**cm, "guidanceScale": scale}) for scale in args.scales}
-    panel = default_panel()
-    records = tally_families(panel, {str(scale): edit for scale, edit in edits.items()}, args.families, args.n, args.start, LOG)
-    echo_and_append(LOG, {"verdict": verdict(records, args.scales, [m.name for m in panel]), "slice": records[0]["slice"]})
-
+    variants = {str(scale): RuntimeCmEdit({**cm, "guidanceScale": scale}) for scale in args.scales}
+    check_families(variants, args, LOG, lambda records, members: verdict(records, args.scales, members))
 
 if __name__ == "__main__":
     main()

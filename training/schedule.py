@@ -6,6 +6,13 @@ import torch.nn.functional as F
 NUM_TRAIN_TIMESTEPS = 1000
 BETA_START, BETA_END = 0.00085, 0.012
 CM_TIMESTEPS = [999, 759, 499, 259]
+
+
+def lcm_timesteps(steps: int, original_steps: int = 50, num_train: int = NUM_TRAIN_TIMESTEPS) -> list[int]:
+    """The runtime's LCM schedule for `steps` (src/model/samplers/lcm.ts): every original_steps /
+    steps-th of the skip-step timesteps, from the last. lcm_timesteps(4) == CM_TIMESTEPS."""
+    k = num_train // original_steps
+    return [(original_steps - int(i * original_steps / steps)) * k - 1 for i in range(steps)]
 SIGMA_DATA, TIMESTEP_SCALING = 0.5, 10.0
 
 

@@ -8,7 +8,7 @@ import torch
 
 from common import echo_and_append
 from editor_common import family_batches
-from panel import PanelMember
+from panel import PanelMember, default_panel
 from runtime_edit import quantize
 
 
@@ -64,6 +64,39 @@ def tally_families(panel: list[PanelMember], variants: dict, families: list[str]
         echo_and_append(log, record)
         records.append(record)
     return records
+
+
+def gains_over(records: list[dict], baseline: str, candidate: str, members: list[str]) -> dict:
+    """The panel's sum-ensemble gain in points of one variant over another, from tally_families'
+    records: per family, per member (its mean over the families), the three-family mean and clean
+    (measured with the first family); `passed` is the rule the lever scripts share, written before
+    their runs: mean >= +0.3, no family and no member below -0.2, clean not below -0.2."""
+    def gain(values: dict, condition: str) -> float:
+        return 100 * (values[f"{condition}/{candidate}/ensemble"] - values[f"{condition}/{baseline}/ensemble"])
+
+    families = {r["family"]: gain(r["panel"], "corrupted") for r in records}
+    per_member = {m: sum(gain(r["per_member"][m], "corrupted") for r in records) / len(records) for m in members}
+    mean, clean = sum(families.values()) / len(families), gain(records[0]["panel"], "clean")
+    return {"mean_gain": round(mean, 2), "family_gains": {k: round(v, 2) for k, v in families.items()},
+            "member_gains": {k: round(v, 2) for k, v in per_member.items()}, "clean_gain": round(clean, 2),
+            "passed": mean >= 0.3 and min(families.values()) >= -0.2 and min(per_member.values()) >= -0.2 and clean >= -0.2}
+
+
+def families_parser() -> argparse.ArgumentParser:
+    """The arguments of a per-family check: which families, and the validation slice."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"])
+    parser.add_argument("--start", type=int, default=500)
+    parser.add_argument("--n", type=int, default=2500)
+    return parser
+
+
+def check_families(variants: dict, args: argparse.Namespace, log, verdict) -> None:
+    """tally_families on the default panel and args' families and slice, then the rule's
+    verdict(records, member names) appended to `log`."""
+    panel = default_panel()
+    records = tally_families(panel, variants, args.families, args.n, args.start, log)
+    echo_and_append(log, {"verdict": verdict(records, [m.name for m in panel]), "slice": records[0]["slice"]})
 
 
 def lever_parser() -> argparse.ArgumentParser:
