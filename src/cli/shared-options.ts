@@ -69,7 +69,7 @@ export const LISTEN = {
 export const MODEL = {
   bundle: { type: 'string', value: 'DIR', description: 'model bundle', defaultText: 'models/cifar10' },
   editor: { type: 'string', value: 'NAME', description: 'editor from the bundle (cm, dpm) or none' },
-  steps: { type: 'integer', min: 1, max: 100, description: 'editor steps (cm: 1-8, default 4)' },
+  steps: { type: 'integer', min: 1, max: 100, description: "editor steps (default: the editor's own, cm 4, dpm 20; cm takes 1-8)" },
 } as const satisfies Record<string, StringOption | IntegerOption>;
 
 export const BATCH = (description: string, defaultText: string) => ({ type: 'integer', min: 1, max: 1024, description, defaultText }) satisfies IntegerOption;

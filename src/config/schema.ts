@@ -136,7 +136,8 @@ export const modelSchema = z.strictObject({
   bundle: z.string().min(1).default('models/cifar10'),
   /** Editor name from the bundle's manifest ("cm", "dpm"), or "none" to classify the original only. */
   editor: z.string().min(1).default('cm'),
-  steps: z.int().min(1).max(100).default(4),
+  /** Sampling steps; unset: the editor's own count from the bundle (cm 4, dpm 20). */
+  steps: z.int().min(1).max(100).optional(),
   /** Tried in order; the first that loads wins (with a logged fallback). */
   providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).default(['cuda', 'cpu']),
   ensemble: z.enum(ENSEMBLE_MODES).default('sum'),

@@ -3,8 +3,8 @@ import type { ModelConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import { InferenceEngine } from '../model/index.js';
 
-/** The `model` section; `steps` may be left to the bundle (eval and bench measure the bundle's own). */
-export type EngineConfig = Omit<ModelConfig, 'steps'> & { steps?: number };
+/** The `model` section (`steps` unset: the editor's own count from the bundle). */
+export type EngineConfig = ModelConfig;
 
 export function openEngine(model: EngineConfig, log: Logger): Promise<InferenceEngine> {
   return InferenceEngine.create({

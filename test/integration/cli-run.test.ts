@@ -43,6 +43,21 @@ test('writes exactly one line per frame, in order, with the documented fields', 
   assert.match(stderr, /75 frames in/);
 });
 
+test("each editor runs its own step count unless --steps says otherwise (dpm: the bundle's 20, not cm's 4)", async (t) => {
+  const dir = await tempDir(t, 'cli-run-');
+  const clip = await makeTestClip(join(dir, 'clip.mp4'), { frames: 4, width: 32, height: 32, fps: 25 });
+  const editorRun = async (...args: string[]) => {
+    const summaryFile = join(dir, 'summary.json');
+    const { code, stderr } = await run(['--source', clip, '--out', join(dir, 'r.jsonl'), '--bundle', FIXTURE_BUNDLE, '--summary', summaryFile, ...args]);
+    assert.equal(code, 0, stderr);
+    const { editor, steps } = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    return `${editor}/${steps}`;
+  };
+  assert.equal(await editorRun(), 'cm/4');
+  assert.equal(await editorRun('--editor', 'dpm'), 'dpm/20');
+  assert.equal(await editorRun('--editor', 'dpm', '--steps', '10'), 'dpm/10');
+});
+
 test('a missing file fails with exit 1 and names the file', async (t) => {
   const dir = await tempDir(t, 'cli-run-');
   const missing = join(dir, 'nope.mp4');

@@ -52,7 +52,7 @@ describe('loadConfig: defaults', () => {
     assert.equal(config.server.clientQueueBytes, 2 * 1024 * 1024);
     assert.equal(config.server.heartbeatMs, 10_000);
     assert.equal(config.server.auth.token, undefined);
-    assert.deepEqual(config.model, { bundle: 'models/cifar10', editor: 'cm', steps: 4, providers: ['cuda', 'cpu'], ensemble: 'sum', topK: 5, editorNoise: 'bundle', oneThreadMaxBatch: 2, precision: 'fp32', gate: 'auto' });
+    assert.deepEqual(config.model, { bundle: 'models/cifar10', editor: 'cm', providers: ['cuda', 'cpu'], ensemble: 'sum', topK: 5, editorNoise: 'bundle', oneThreadMaxBatch: 2, precision: 'fp32', gate: 'auto' });
     assert.deepEqual(config.sinks, {});
     assert.deepEqual(config.batching, { maxBatch: 16, maxWaitMs: 15, replayMaxWaitMs: 100 });
     assert.deepEqual(config.sources, []);
