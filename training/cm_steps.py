@@ -17,7 +17,8 @@ once on the test split (bundled and held out, reported for users).
 import torch
 
 from common import ROOT, setup
-from edit_decoder import RuntimeCmEdit, bundle_cm_entry
+from bundle_manifests import shipped_editors
+from edit_decoder import RuntimeCmEdit
 from variant_tally import check_families, families_parser, gains_over
 
 LOG = ROOT / "logs" / "cm_steps.jsonl"
@@ -35,9 +36,10 @@ def main():
     parser.add_argument("--counts", type=int, nargs="+", default=[2, 4, 6, 8])
     args = parser.parse_args()
     setup(0, 2)
-    cm = bundle_cm_entry()
+    cm = shipped_editors()["cm"]
     variants = {str(steps): RuntimeCmEdit(cm, steps=steps) for steps in args.counts}
     check_families(variants, args, LOG, lambda records, members: verdict(records, args.counts, members))
+
 
 if __name__ == "__main__":
     main()

@@ -21,11 +21,9 @@ than 0.2.
 It passed (val[500:3000]): +1.11 on the three-family mean (base +0.28, wider +0.64, blur +2.42),
 bundled +1.13, VGG +1.09, clean +0.42; written into the bundles in 2.8.0.
 """
-import json
-
 import torch
 
-from bundle_manifests import set_editor_entry
+from bundle_manifests import set_editor_entry, shipped_editors
 from choose_noise import editor_sampler
 from common import ROOT, setup
 from editor_common import LatentPairs
@@ -47,7 +45,7 @@ def main():
     parser.add_argument("--write", action="store_true", help="write the CM's options into the bundles' DPM entries and stop")
     args = parser.parse_args()
     setup(0, 2)
-    editors = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())["editors"]
+    editors = shipped_editors()
     dpm, cm = editors["dpm"], editors["cm"]
     if args.write:
         for key in ("contrastStretch", "detailResidual"):

@@ -47,7 +47,6 @@ It failed on `blur`: panel ensemble 45.30 -> 42.44 (round 2's decoder: 42.42), w
 wider +0.60 and clean +0.34; not shipped, the test split not read (training/README.md).
 """
 import argparse
-import json
 import time
 
 import torch
@@ -56,6 +55,7 @@ import torch.nn.functional as F
 import cifar
 import distill
 import vae as vae_mod
+from bundle_manifests import shipped_editors
 from common import CHECKPOINTS, ROOT, echo_and_append, flip_and_translate, save_checkpoint, setup, to_float
 from contrast_stretch import stretch_contrast
 from corruption_model import CorruptionModel
@@ -69,12 +69,6 @@ from variant_tally import tally_families
 
 LOG = ROOT / "logs" / "edit_decoder.jsonl"
 CHECK_LOG = ROOT / "logs" / "edit_decoder_check.jsonl"
-
-
-def bundle_cm_entry() -> dict:
-    """The shipped CM editor's manifest entry: guidance, pinned noise, stretch and residual."""
-    manifest = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())
-    return manifest["editors"]["cm"]
 
 
 class RuntimeCmEdit:
@@ -165,7 +159,7 @@ def validation_mse(edit: RuntimeCmEdit, sharpness: float = 0.0, n: int = 500, st
 
 def train(args) -> None:
     setup(args.seed, 2)
-    edit = RuntimeCmEdit(bundle_cm_entry())
+    edit = RuntimeCmEdit(shipped_editors()["cm"])
     images = to_float(cifar.load_split("train")[0])
     corrupt = CorruptionModel(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
@@ -198,7 +192,7 @@ def train(args) -> None:
 def measure(args) -> None:
     """The shipping rule's check: the panel on each family, 2.7.0's decoder against the candidate."""
     setup(0, 2)
-    cm = bundle_cm_entry()
+    cm = shipped_editors()["cm"]
     edits = {"2.7.0": RuntimeCmEdit(cm), "edit-decoder": RuntimeCmEdit(cm, args.out)}
     for start in args.starts:
         tally_families(default_panel(), edits, args.families, args.n, start, CHECK_LOG, candidate=args.out)

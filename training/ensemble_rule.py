@@ -23,9 +23,7 @@ bundles' manifests (their classifiers never took part: the rule is a function of
 predictions and the gate's score, whichever classifier made them).
 """
 import argparse
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,6 +31,7 @@ import torch.nn.functional as F
 
 import cifar
 import distill
+from bundle_manifests import set_editor_entry, shipped_editors
 from common import CHECKPOINTS, ROOT, echo_and_append, setup, to_float
 from corruption_model import CorruptionModel
 from editor_common import LatentPairs
@@ -134,12 +133,6 @@ def accuracies(data: dict, a: torch.Tensor, threshold: float) -> dict:
     return result
 
 
-def write_rule(manifest_path: Path, editor: str, a: torch.Tensor) -> None:
-    manifest = json.loads(manifest_path.read_text())
-    manifest["editors"][editor]["ensembleRule"] = {"features": FEATURES, "weights": [round(float(v), 5) for v in a]}
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000, help="validation images to fit on (as many more to report on)")
@@ -152,8 +145,7 @@ def main():
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     setup(args.seed, 2)
-    repo = ROOT.parent
-    cm = json.loads((repo / "models" / "cifar10" / "manifest.json").read_text())["editors"]["cm"]
+    cm = shipped_editors()["cm"]
     args.guidance = cm["guidanceScale"] if args.guidance is None else args.guidance
     args.noise_seed = cm["noiseSeed"] if args.noise_seed is None else args.noise_seed
     threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
@@ -172,8 +164,7 @@ def main():
     echo_and_append(ROOT / "logs" / "ensemble_rule.jsonl", record)
     if args.no_write:
         return
-    for manifest in [repo / "models" / "cifar10" / "manifest.json", *sorted((repo / "models" / "zoo").glob("*/manifest.json"))]:
-        write_rule(manifest, "cm", a)
+    set_editor_entry("cm", "ensembleRule", {"features": FEATURES, "weights": [round(float(v), 5) for v in a]})
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ issue 14's table is measured) and on (ensemble_rule.py's setting).
     /usr/bin/python3 ensemble_transfer.py         # ~5 min on 2 cores; logs/ensemble_transfer.jsonl
 """
 import argparse
-import json
 
 import torch
 
 import ensemble_rule
+from bundle_manifests import shipped_editors
 from common import CHECKPOINTS, ROOT, echo_and_append, setup
 from panel import default_panel
 
@@ -53,7 +53,7 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     setup(args.seed, 2)
-    manifest = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())["editors"]["cm"]
+    manifest = shipped_editors()["cm"]
     panel = default_panel()
     names = [m.name for m in panel]
     fitting = ensemble_rule.collect(args.n, 0, args.seed, manifest["guidanceScale"], manifest["noiseSeed"], panel)

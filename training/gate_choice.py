@@ -23,16 +23,16 @@ foreign clean sources must pass; the held-out ResNet-20 is reported, not consult
 
     /usr/bin/python3 gate_choice.py --candidates gate_softened.pt gate_wider.pt   # logs/gate_choice.jsonl
 """
-import argparse
-
 import torch
 
 from common import ROOT, echo_and_append, setup
-from edit_decoder import RuntimeCmEdit, bundle_cm_entry
+from bundle_manifests import shipped_editors
+from edit_decoder import RuntimeCmEdit
 from editor_common import family_batches
 from gate import load_trained as load_gate
 from panel import default_panel
 from runtime_edit import quantize
+from variant_tally import families_parser
 
 LOG = ROOT / "logs" / "gate_choice.jsonl"
 SHIPPED = "gate.pt"
@@ -89,14 +89,11 @@ def verdict(records: list[dict], candidate: str) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = families_parser()
     parser.add_argument("--candidates", nargs="+", required=True, help="gate checkpoints in checkpoints/")
-    parser.add_argument("--families", nargs="*", default=["base", "wider", "blur"])
-    parser.add_argument("--start", type=int, default=500)
-    parser.add_argument("--n", type=int, default=2500)
     args = parser.parse_args()
     setup(0, 2)
-    edit = RuntimeCmEdit(bundle_cm_entry())
+    edit = RuntimeCmEdit(shipped_editors()["cm"])
     panel = default_panel()
     gates = {name: load_gate(name) for name in [SHIPPED, *args.candidates]}
     records = []

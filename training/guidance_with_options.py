@@ -17,7 +17,8 @@ classifier as the go/no-go (not below 2.8.0's 63.3); the held-out classifier is 
 import torch
 
 from common import ROOT, setup
-from edit_decoder import RuntimeCmEdit, bundle_cm_entry
+from bundle_manifests import shipped_editors
+from edit_decoder import RuntimeCmEdit
 from variant_tally import check_families, families_parser, gains_over
 
 LOG = ROOT / "logs" / "guidance_with_options.jsonl"
@@ -37,9 +38,10 @@ def main():
     parser.add_argument("--scales", type=float, nargs="+", default=[1.25, 1.5, 1.75, 2.0])
     args = parser.parse_args()
     setup(0, 2)
-    cm = bundle_cm_entry()
+    cm = shipped_editors()["cm"]
     variants = {str(scale): RuntimeCmEdit({**cm, "guidanceScale": scale}) for scale in args.scales}
     check_families(variants, args, LOG, lambda records, members: verdict(records, args.scales, members))
+
 
 if __name__ == "__main__":
     main()

@@ -14,11 +14,11 @@ The rule set before the run: ship when, on the corrupted frames, the panel's poo
 gains at least 0.2 points over the same ensemble without it and no member loses, clean or corrupted.
 """
 import argparse
-import json
 
 import torch
 
 import cifar
+from bundle_manifests import shipped_editors
 from common import CHECKPOINTS, ROOT, echo_and_append, setup, to_float
 from ensemble_rule import FEATURES, collect, features
 from image_noise import noise_level
@@ -68,8 +68,7 @@ def main():
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()
     setup(args.seed, 2)
-    manifest = json.loads((ROOT.parent / "models" / "cifar10" / "manifest.json").read_text())
-    cm = manifest["editors"]["cm"]
+    cm = shipped_editors()["cm"]
     assert cm["ensembleRule"]["features"] == FEATURES
     rule = torch.tensor(cm["ensembleRule"]["weights"])
     gate_threshold = torch.load(CHECKPOINTS / "gate.pt", map_location="cpu")["threshold"]
