@@ -5,9 +5,10 @@
  * batches, `rounds` timed rounds of `batchesPerRound` batches each; the result is the median
  * round's frames/s.
  */
+import type { ModelConfig } from '../config/index.js';
 import { silentLogger } from '../log/logger.js';
 import type { InferenceEngine, StageTimings } from '../model/index.js';
-import { openEngine, type EngineConfig } from '../runtime/engine.js';
+import { openEngine } from '../runtime/engine.js';
 import type { Frame } from '../stream/index.js';
 import { OwnPeakRss } from './memory.js';
 import { medianStages, type StageBreakdown } from './stages.js';
@@ -16,7 +17,7 @@ import { syntheticBatch } from './synthetic-frames.js';
 
 export interface CeilingOptions {
   /** Bundle, providers, ensemble, threads; the editor runs at the bundle's own step count. */
-  model: EngineConfig;
+  model: ModelConfig;
   /** Editor name from the manifest, or 'none' for the classifier alone. */
   editor: string;
   batch: number;

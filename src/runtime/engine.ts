@@ -3,10 +3,8 @@ import type { ModelConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import { InferenceEngine } from '../model/index.js';
 
-/** The `model` section (`steps` unset: the editor's own count from the bundle). */
-export type EngineConfig = ModelConfig;
-
-export function openEngine(model: EngineConfig, log: Logger): Promise<InferenceEngine> {
+/** `steps` unset in the `model` section: the editor's own count from the bundle. */
+export function openEngine(model: ModelConfig, log: Logger): Promise<InferenceEngine> {
   return InferenceEngine.create({
     bundleDir: model.bundle,
     editor: model.editor,

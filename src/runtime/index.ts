@@ -16,7 +16,7 @@ export { startIngest, type IngestHandle, type IngestOptions } from './ingest.js'
 export { startWorker, type WorkerHandle, type WorkerOptions } from './worker.js';
 export { startGateway, type GatewayHandle, type GatewayOptions } from './gateway.js';
 export { startClusterReplay, type ClusterReplayOptions, type ClusterReplayResult } from './cluster-replay.js';
-export { openEngine, type EngineConfig } from './engine.js';
+export { openEngine } from './engine.js';
 export { untilDoneOrSignal } from './shutdown.js';
 export type { RoleHandle } from './role.js';
 export { version } from './version.js';
